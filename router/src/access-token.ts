@@ -1,0 +1,46 @@
+import { type Identity, isRole } from '@ai-teacher/shared';
+import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+
+/** Only asymmetric algorithms: a token signed with `none` or an HMAC key is refused outright. */
+export const ACCEPTED_ALGORITHMS = ['EdDSA', 'ES256'];
+
+export class InvalidTokenError extends Error {}
+export class KeysUnavailableError extends Error {}
+
+/** Verifies access tokens against the auth subgraph's JWKS (fetched lazily, cached, refetched on unknown `kid`). */
+export class AccessTokenVerifier {
+  private readonly keys: JWTVerifyGetKey;
+  private readonly issuer: string;
+  private readonly audience: string;
+
+  constructor(opts: { jwksUrl: string; issuer: string; audience: string; keys?: JWTVerifyGetKey }) {
+    this.keys = opts.keys ?? createRemoteJWKSet(new URL(opts.jwksUrl), { timeoutDuration: 5_000, cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+    this.issuer = opts.issuer;
+    this.audience = opts.audience;
+  }
+
+  async verify(token: string): Promise<Identity> {
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, this.keys, {
+        algorithms: ACCEPTED_ALGORITHMS,
+        issuer: this.issuer,
+        audience: this.audience,
+        typ: 'at+jwt',
+        requiredClaims: ['sub', 'exp', 'iat'],
+        clockTolerance: 5,
+      }));
+    } catch (err) {
+      if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid || isFetchFailure(err)) {
+        throw new KeysUnavailableError('signing keys unavailable');
+      }
+      throw new InvalidTokenError(err instanceof Error ? err.message : 'invalid token');
+    }
+    if (typeof payload.sub !== 'string' || !isRole(payload.role)) throw new InvalidTokenError('token lacks subject or role');
+    return { userId: payload.sub, role: payload.role };
+  }
+}
+
+function isFetchFailure(err: unknown): boolean {
+  return err instanceof TypeError && /fetch failed/i.test(err.message);
+}

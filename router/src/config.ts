@@ -1,0 +1,21 @@
+import { baseSchema, httpSchema, identitySchema, jwtSchema, zc } from '@ai-teacher/shared';
+import { z } from 'zod';
+
+export const routerConfigSchema = baseSchema
+  .extend(httpSchema.shape)
+  .extend(identitySchema.shape)
+  .extend(jwtSchema.shape)
+  .extend({
+    PORT: zc.port.default(4000),
+    /** The composed supergraph (`npm run compose` writes it). */
+    SUPERGRAPH_PATH: z.string().optional(),
+    /** Where the auth subgraph serves its public keys. */
+    AUTH_JWKS_URL: z.url().default('http://127.0.0.1:4001/.well-known/jwks.json'),
+    /** Comma-separated origins allowed by CORS, or * for any (tokens travel in headers, not cookies). */
+    CORS_ORIGINS: z.string().default('*'),
+    GRAPHQL_BODY_LIMIT: z.string().default('1mb'),
+    /** Idle keep-alive connections to each subgraph are kept this long. */
+    SUBGRAPH_KEEPALIVE_MS: z.coerce.number().int().positive().default(30_000),
+    SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  });
+export type RouterConfig = z.infer<typeof routerConfigSchema>;

@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { expressMiddleware } from '@as-integrations/express5';
+import {
+  baseApp,
+  createErrorFormatter,
+  createLogger,
+  createMetrics,
+  type Env,
+  httpMetricsMiddleware,
+  type Identity,
+  IdentitySigner,
+  listen,
+  loadConfig,
+  type Logger,
+  type Metrics,
+  mountOps,
+  repoRoot,
+  resolveIdentitySecret,
+  runInScope,
+  sanitizeRequestId,
+  subgraphUrlOverrides,
+} from '@ai-teacher/shared';
+import type { Fetcher } from '@apollo/utils.fetcher';
+import cors from 'cors';
+import express from 'express';
+import { GraphQLError } from 'graphql';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { AccessTokenVerifier, InvalidTokenError, KeysUnavailableError } from './access-token.ts';
+import { type RouterConfig, routerConfigSchema } from './config.ts';
+
+export interface RouterContext {
+  identity: Identity | null;
+  requestId: string;
+  clientIp: string;
+}
+
+export interface RunningRouter {
+  url: string;
+  graphqlUrl: string;
+  config: RouterConfig;
+  logger: Logger;
+  stop(): Promise<void>;
+}
+
+/** Forwards the verified identity to subgraphs, signed so they can tell it came from the router. */
+class IdentityForwardingDataSource extends RemoteGraphQLDataSource<RouterContext> {
+  declare signer: IdentitySigner;
+
+  override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>): Promise<void> {
+    if (!('requestId' in context) || !context.requestId) return; // gateway-internal calls carry no identity
+    const headers = await this.signer.headers({
+      identity: context.identity,
+      requestId: context.requestId,
+      clientIp: context.clientIp,
+    });
+    for (const [name, value] of Object.entries(headers)) request.http?.headers.set(name, value);
+  }
+}
+
+function unauthenticated(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+}
+
+function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RouterContext> {
+  return {
+    async requestDidStart() {
+      const started = process.hrtime.bigint();
+      return {
+        async willSendResponse(ctx) {
+          const operation = ctx.operationName ?? 'anonymous';
+          const type = ctx.operation?.operation ?? 'unknown';
+          metrics.operations.inc({ operation, type, outcome: ctx.errors?.length ? 'error' : 'ok' });
+          metrics.operationDuration.observe({ operation, type }, Number(process.hrtime.bigint() - started) / 1e9);
+        },
+      };
+    },
+  };
+}
+
+/** Starts the router: one GraphQL endpoint in front of every subgraph. `env` is merged over process.env. */
+export async function startRouter(env: Env = {}): Promise<RunningRouter> {
+  const config = loadConfig(routerConfigSchema, env);
+  const logger = createLogger('router', config.LOG_LEVEL);
+  const metrics = createMetrics('router');
+  const signer = new IdentitySigner(resolveIdentitySecret(config, config));
+  const verifier = new AccessTokenVerifier({ jwksUrl: config.AUTH_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
+  const isProduction = config.NODE_ENV === 'production';
+  const supergraphSdl = readFileSync(config.SUPERGRAPH_PATH ?? join(repoRoot, 'router', 'supergraph.graphql'), 'utf8');
+  const urlOverrides = subgraphUrlOverrides(env);
+
+  // One keep-alive pool per router process for all subgraph calls.
+  const agent = new Agent({ keepAliveTimeout: config.SUBGRAPH_KEEPALIVE_MS, connections: 256, headersTimeout: config.SUBGRAPH_TIMEOUT_MS, bodyTimeout: config.SUBGRAPH_TIMEOUT_MS });
+  const fetcher = ((url: string, init: Record<string, unknown>) => undiciFetch(url, { ...init, dispatcher: agent } as never)) as unknown as Fetcher;
+
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    logger: logger.child({ component: 'gateway' }),
+    buildService({ name, url }) {
+      const source = new IdentityForwardingDataSource({ url: urlOverrides[name] ?? url, fetcher });
+      source.signer = signer;
+      return source;
+    },
+  });
+
+  const app = baseApp(config.TRUST_PROXY);
+  const httpServer: Server = createServer(app);
+  let shuttingDown = false;
+
+  const server = new ApolloServer<RouterContext>({
+    gateway,
+    csrfPrevention: true,
+    introspection: !isProduction,
+    hideSchemaDetailsFromClientErrors: isProduction,
+    includeStacktraceInErrorResponses: false,
+    formatError: createErrorFormatter(logger),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      isProduction ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      metricsPlugin(metrics),
+    ],
+  });
+  await server.start();
+
+  app.use(httpMetricsMiddleware(metrics));
+  mountOps(app, { metrics, isShuttingDown: () => shuttingDown, ready: async () => ({ gateway: true }) });
+  const origins = config.CORS_ORIGINS === '*' ? true : config.CORS_ORIGINS.split(',').map((o) => o.trim());
+  app.use(
+    '/graphql',
+    cors({ origin: origins, exposedHeaders: ['x-request-id'], maxAge: 600 }),
+    (req, res, next) => {
+      const requestId = sanitizeRequestId(req.get('x-request-id'), randomUUID);
+      res.locals.requestId = requestId;
+      res.setHeader('x-request-id', requestId);
+      runInScope({ requestId }, () => next());
+    },
+    express.json({ limit: config.GRAPHQL_BODY_LIMIT }),
+    expressMiddleware(server, {
+      context: async ({ req, res }): Promise<RouterContext> => {
+        const requestId = res.locals.requestId as string;
+        const clientIp = req.ip ?? 'unknown';
+        const header = req.get('authorization');
+        if (!header) return { identity: null, requestId, clientIp };
+        // A presented token must be valid: a bad one is refused, never treated as anonymous.
+        const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/.exec(header.trim());
+        if (!match?.[1]) throw unauthenticated('Authorization header must be "Bearer <access token>"');
+        try {
+          return { identity: await verifier.verify(match[1]), requestId, clientIp };
+        } catch (err) {
+          if (err instanceof KeysUnavailableError) {
+            logger.error('cannot fetch signing keys from the auth subgraph');
+            throw new GraphQLError('Authentication is temporarily unavailable', { extensions: { code: 'INTERNAL', http: { status: 503 } } });
+          }
+          if (err instanceof InvalidTokenError) throw unauthenticated('Access token is invalid or expired');
+          throw err;
+        }
+      },
+    }),
+  );
+
+  const url = await listen(httpServer, config.PORT, config.HOST);
+  logger.info({ url: `${url}/graphql` }, 'router ready');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      shuttingDown = true;
+      await server.stop();
+      await agent.close();
+      logger.info('stopped');
+    })());
+  return { url, graphqlUrl: `${url}/graphql`, config, logger, stop };
+}

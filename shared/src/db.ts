@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import { Migrator, type Migration } from '@mikro-orm/migrations';
+import { MikroORM, type EntityManager, type Options } from '@mikro-orm/postgresql';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { DatabaseConfig } from './config.ts';
+
+export type { EntityManager, MikroORM };
+
+export interface OrmDefinition {
+  /** The Postgres schema this subgraph owns; its tables and migrations table live there only. */
+  schema: string;
+  entities: NonNullable<Options['entities']>;
+  /** Migrations in order, as classes: no file globbing, so bundlers and test runners agree. */
+  migrations: { name: string; class: new (...args: never[]) => Migration }[];
+}
+
+export function ormOptions(def: OrmDefinition, db: DatabaseConfig, logger?: Logger): Options {
+  return {
+    clientUrl: db.DATABASE_URL,
+    schema: def.schema,
+    entities: def.entities,
+    extensions: [Migrator],
+    pool: { min: 0, max: db.DB_POOL_MAX },
+    // Reads go to the replica when one is configured; writes, flushes and transactions stay on the
+    // primary. PgBouncer in transaction mode is fine: no session state, no named prepared statements.
+    ...(db.READ_DATABASE_URL ? { replicas: [{ name: 'read', clientUrl: db.READ_DATABASE_URL }], preferReadReplicas: true } : {}),
+    debug: db.DB_DEBUG,
+    ...(logger ? { loggerFactory: mikroLogger(logger) } : {}),
+    migrations: {
+      migrationsList: def.migrations as never,
+      tableName: 'mikro_orm_migrations',
+      schema: def.schema,
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+    },
+    ensureDatabase: false,
+    discovery: { warnWhenNoEntities: false },
+  } as Options;
+}
+
+function mikroLogger(logger: Logger): Options['loggerFactory'] {
+  const child = logger.child({ component: 'orm' });
+  return (options) => {
+    const base = { ...options } as Record<string, unknown>;
+    return {
+      log: (namespace: string, message: string) => child.debug({ namespace }, message),
+      error: (namespace: string, message: string) => child.error({ namespace }, message),
+      warn: (namespace: string, message: string) => child.warn({ namespace }, message),
+      logQuery: (ctx: { query: string; took?: number }) => child.debug({ took: ctx.took }, ctx.query),
+      setDebugMode: () => undefined,
+      isEnabled: () => Boolean(base.debugMode),
+    } as never;
+  };
+}
+
+export async function createOrm(def: OrmDefinition, db: DatabaseConfig, logger?: Logger): Promise<MikroORM> {
+  return MikroORM.init(ormOptions(def, db, logger));
+}
+
+/**
+ * Applies pending migrations of one subgraph. A Postgres advisory lock per schema, held on a
+ * dedicated session, makes replicas that start together take turns instead of racing on the same
+ * DDL. Run migrations against Postgres directly, not through PgBouncer in transaction mode.
+ */
+export async function migrate(orm: MikroORM, schema: string, databaseUrl: string): Promise<string[]> {
+  const lockId = createHash('sha256').update(`migrate:${schema}`).digest().readBigInt64BE(0).toString();
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [lockId]);
+    await client.query(`create schema if not exists "${schema}"`);
+    const done = await orm.migrator.up();
+    return done.map((m) => m.name);
+  } finally {
+    await client.query('select pg_advisory_unlock($1)', [lockId]).catch(() => undefined);
+    await client.end();
+  }
+}
+
+export async function pingDatabase(orm: MikroORM): Promise<boolean> {
+  try {
+    await orm.em.getConnection().execute('select 1');
+    return true;
+  } catch {
+    return false;
+  }
+}

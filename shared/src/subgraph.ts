@@ -1,0 +1,246 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type Express, type Request } from 'express';
+import type { DocumentNode } from 'graphql';
+import { z } from 'zod';
+import {
+  baseSchema,
+  databaseSchema,
+  type Env,
+  httpSchema,
+  identitySchema,
+  loadConfig,
+  redisSchema,
+  resolveIdentitySecret,
+  zc,
+} from './config.ts';
+import { createOrm, migrate, pingDatabase, type EntityManager, type MikroORM, type OrmDefinition } from './db.ts';
+import { createErrorFormatter } from './errors.ts';
+import { baseApp, httpMetricsMiddleware, listen, mountOps, sanitizeRequestId } from './http.ts';
+import { type Identity, IdentityProofError, IdentitySigner } from './identity.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { createRedis, pingRedis, type Redis } from './redis.ts';
+import { runInScope } from './request-context.ts';
+
+export const subgraphConfigSchema = baseSchema
+  .extend(httpSchema.shape)
+  .extend(databaseSchema.shape)
+  .extend(redisSchema.shape)
+  .extend(identitySchema.shape)
+  .extend({
+    PORT: zc.port.optional(),
+    /** Apply pending migrations at start-up (handy in development; run `npm run migrate` in production). */
+    MIGRATE_ON_START: zc.bool.default(false),
+    GRAPHQL_BODY_LIMIT: z.string().default('1mb'),
+  });
+export type SubgraphConfig = z.infer<typeof subgraphConfigSchema>;
+
+/** What every resolver gets. Subgraphs extend it with their services. */
+export interface SubgraphContext extends BaseContext {
+  /** A fresh EntityManager fork for this request. */
+  em: EntityManager;
+  redis: Redis;
+  logger: Logger;
+  /** The caller as verified by the router; null when anonymous. */
+  identity: Identity | null;
+  requestId: string;
+  clientIp: string;
+}
+
+export interface SubgraphDeps {
+  name: string;
+  config: SubgraphConfig;
+  logger: Logger;
+  orm: MikroORM;
+  redis: Redis;
+  metrics: Metrics;
+}
+
+export interface SubgraphOptions<TContext extends SubgraphContext> {
+  name: string;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<TContext>;
+  orm: OrmDefinition;
+  /** Default port (from supergraph.yaml); PORT overrides it. */
+  defaultPort: number;
+  /** Extra settings: merged over process.env (tests use this). */
+  env?: Env;
+  /** Adds the subgraph's services to the base context of each request. */
+  context: (base: SubgraphContext, deps: SubgraphDeps) => TContext | Promise<TContext>;
+  /** Extra HTTP routes (e.g. auth's JWKS). */
+  routes?: (app: Express, deps: SubgraphDeps) => void;
+  /** Runs once after migrations, before the server accepts requests. */
+  onStart?: (deps: SubgraphDeps) => Promise<void>;
+  /** Runs during shutdown, after the HTTP server stopped and before the ORM and Redis close. */
+  onStop?: () => Promise<void>;
+}
+
+export interface RunningSubgraph {
+  url: string;
+  graphqlUrl: string;
+  deps: SubgraphDeps;
+  stop(): Promise<void>;
+}
+
+function metricsPlugin(metrics: Metrics): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      const started = process.hrtime.bigint();
+      return {
+        async willSendResponse(ctx) {
+          const operation = ctx.operationName ?? 'anonymous';
+          const type = ctx.operation?.operation ?? 'unknown';
+          const outcome = ctx.errors?.length ? 'error' : 'ok';
+          metrics.operations.inc({ operation, type, outcome });
+          metrics.operationDuration.observe({ operation, type }, Number(process.hrtime.bigint() - started) / 1e9);
+        },
+      };
+    },
+  };
+}
+
+/**
+ * One bootstrap for every subgraph: config, logger, ORM (migrations optional), Redis, the identity
+ * check, a forked EntityManager per request, health/ready/metrics and graceful shutdown.
+ */
+export async function createSubgraph<TContext extends SubgraphContext>(
+  opts: SubgraphOptions<TContext>,
+): Promise<RunningSubgraph> {
+  const config = loadConfig(subgraphConfigSchema, opts.env);
+  const logger = createLogger(opts.name, config.LOG_LEVEL);
+  const signer = new IdentitySigner(resolveIdentitySecret(config, config));
+  const metrics = createMetrics(opts.name);
+  const orm = await createOrm(opts.orm, config, logger);
+  const redis = createRedis(config, 'client');
+  const deps: SubgraphDeps = { name: opts.name, config, logger, orm, redis, metrics };
+
+  try {
+    if (config.MIGRATE_ON_START) {
+      const applied = await migrate(orm, opts.orm.schema, config.DATABASE_URL);
+      if (applied.length) logger.info({ applied }, 'migrations applied');
+    }
+    await opts.onStart?.(deps);
+  } catch (err) {
+    await orm.close(true).catch(() => undefined);
+    redis.disconnect();
+    throw err;
+  }
+
+  const app = baseApp(config.TRUST_PROXY);
+  const httpServer: Server = createServer(app);
+  let shuttingDown = false;
+  const isProduction = config.NODE_ENV === 'production';
+
+  const server = new ApolloServer<TContext>({
+    schema: buildSubgraphSchema([{ typeDefs: opts.typeDefs, resolvers: opts.resolvers as GraphQLResolverMap<unknown> }]),
+    introspection: !isProduction,
+    hideSchemaDetailsFromClientErrors: isProduction,
+    includeStacktraceInErrorResponses: false,
+    formatError: createErrorFormatter(logger),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      metricsPlugin(metrics),
+    ],
+  });
+  await server.start();
+
+  app.use(httpMetricsMiddleware(metrics));
+  mountOps(app, {
+    metrics,
+    isShuttingDown: () => shuttingDown,
+    ready: async () => ({ postgres: await pingDatabase(orm), redis: await pingRedis(redis) }),
+  });
+  opts.routes?.(app, deps);
+
+  app.use('/graphql', async (req, res, next) => {
+    try {
+      const forwarded = await signer.verify((name) => headerValue(req, name));
+      const requestId = forwarded?.requestId ?? sanitizeRequestId(headerValue(req, 'x-request-id'), randomUUID);
+      const scope = { requestId, userId: forwarded?.identity?.userId };
+      res.locals.forwarded = {
+        identity: forwarded?.identity ?? null,
+        requestId,
+        clientIp: forwarded?.clientIp ?? req.ip ?? 'unknown',
+      };
+      res.setHeader('x-request-id', requestId);
+      runInScope(scope, () => next());
+    } catch (err) {
+      if (!(err instanceof IdentityProofError)) return next(err);
+      logger.warn({ reason: err.message, ip: req.ip }, 'refused request with unproven identity');
+      res.status(401).json({ errors: [{ message: 'Identity headers are not signed by the router', extensions: { code: 'UNAUTHENTICATED' } }] });
+    }
+  });
+  app.use(
+    '/graphql',
+    express.json({ limit: config.GRAPHQL_BODY_LIMIT }),
+    expressMiddleware(server, {
+      context: async ({ res }) => {
+        const fwd = res.locals.forwarded as { identity: Identity | null; requestId: string; clientIp: string };
+        const base: SubgraphContext = {
+          em: orm.em.fork(),
+          redis,
+          logger: logger.child({ requestId: fwd.requestId }),
+          identity: fwd.identity,
+          requestId: fwd.requestId,
+          clientIp: fwd.clientIp,
+        };
+        return opts.context(base, deps);
+      },
+    }),
+  );
+
+  const port = config.PORT ?? opts.defaultPort;
+  const url = await listen(httpServer, port, config.HOST);
+  logger.info({ url: `${url}/graphql` }, 'subgraph ready');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      shuttingDown = true;
+      logger.info('shutting down');
+      await server.stop();
+      await opts.onStop?.();
+      await orm.close();
+      await redis.quit().catch(() => redis.disconnect());
+      logger.info('stopped');
+    })());
+
+  return { url, graphqlUrl: `${url}/graphql`, deps, stop };
+}
+
+function headerValue(req: Request, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * For a process's entry point: stops `target` on SIGTERM/SIGINT, and exits non-zero if stopping
+ * takes longer than the timeout.
+ */
+export function stopOnSignals(target: { stop(): Promise<void> }, logger: Logger, timeoutMs = 10_000): void {
+  const handler = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'signal received');
+    const timer = setTimeout(() => {
+      logger.error('graceful shutdown timed out');
+      process.exit(1);
+    }, timeoutMs);
+    timer.unref();
+    target.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', handler);
+  process.once('SIGINT', handler);
+}

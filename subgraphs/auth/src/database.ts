@@ -1,0 +1,10 @@
+import type { OrmDefinition } from '@ai-teacher/shared';
+import { RefreshToken } from './entities/refresh-token.entity.ts';
+import { User } from './entities/user.entity.ts';
+import { Migration20261127000000_init } from './migrations/Migration20261127000000_init.ts';
+
+export const ormDefinition: OrmDefinition = {
+  schema: 'auth',
+  entities: [User, RefreshToken],
+  migrations: [{ name: 'Migration20261127000000_init', class: Migration20261127000000_init }],
+};

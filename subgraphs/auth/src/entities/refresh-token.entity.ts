@@ -1,0 +1,24 @@
+import { defineEntity, p } from '@mikro-orm/postgresql';
+
+/**
+ * One refresh token. Tokens issued by rotating one another form a family (one sign-in); only a hash
+ * of the token is stored, so a database leak does not leak usable tokens.
+ */
+export const RefreshTokenSchema = defineEntity({
+  name: 'RefreshToken',
+  tableName: 'refresh_tokens',
+  properties: {
+    id: p.uuid().primary(),
+    familyId: p.uuid().index(),
+    userId: p.uuid().index(),
+    tokenHash: p.string().length(64).unique(),
+    expiresAt: p.datetime(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    usedAt: p.datetime().nullable(),
+    revokedAt: p.datetime().nullable(),
+    revokedReason: p.string().length(32).nullable(),
+  },
+});
+
+export class RefreshToken extends RefreshTokenSchema.class {}
+RefreshTokenSchema.setClass(RefreshToken);
