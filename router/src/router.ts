@@ -117,6 +117,7 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
   const server = new ApolloServer<RouterContext>({
     gateway,
     csrfPrevention: true,
+    stopOnTerminationSignals: false, // shutdown is ordered by stopOnSignals()
     introspection: !isProduction,
     hideSchemaDetailsFromClientErrors: isProduction,
     includeStacktraceInErrorResponses: false,

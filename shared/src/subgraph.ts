@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -141,12 +141,15 @@ export async function createSubgraph<TContext extends SubgraphContext>(
   const server = new ApolloServer<TContext>({
     schema: buildSubgraphSchema([{ typeDefs: opts.typeDefs, resolvers: opts.resolvers as GraphQLResolverMap<unknown> }]),
     introspection: !isProduction,
+    stopOnTerminationSignals: false, // shutdown is ordered by stopOnSignals()
     hideSchemaDetailsFromClientErrors: isProduction,
     includeStacktraceInErrorResponses: false,
     formatError: createErrorFormatter(logger),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      // Traces go to OpenTelemetry, not to Apollo's hosted service.
+      ApolloServerPluginInlineTraceDisabled(),
       metricsPlugin(metrics),
     ],
   });
@@ -226,7 +229,12 @@ function headerValue(req: Request, name: string): string | undefined {
  * takes longer than the timeout.
  */
 export function stopOnSignals(target: { stop(): Promise<void> }, logger: Logger, timeoutMs = 10_000): void {
+  let stopping = false;
+  // Ctrl-C reaches every process of the group and `npm start` forwards it too: repeated signals
+  // must not cut a graceful shutdown short, so they are ignored once stopping has begun.
   const handler = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
     logger.info({ signal }, 'signal received');
     const timer = setTimeout(() => {
       logger.error('graceful shutdown timed out');
@@ -241,6 +249,6 @@ export function stopOnSignals(target: { stop(): Promise<void> }, logger: Logger,
       },
     );
   };
-  process.once('SIGTERM', handler);
-  process.once('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
 }
