@@ -1,0 +1,103 @@
+// Helpers for tests that talk to the real Postgres and Redis: each test file gets its own database
+// and its own Redis key prefix, so files can run in parallel and leave nothing behind.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { readEnv } from '../config.ts';
+
+const env = readEnv();
+/** A database the test user may create databases from (trust auth on the local machine). */
+export const TEST_ADMIN_DATABASE_URL = env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const TEST_REDIS_URL = env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+}
+
+export interface TestDatabase {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+export async function createTestDatabase(prefix = 'ait_test'): Promise<TestDatabase> {
+  const name = uniqueName(prefix);
+  const admin = new pg.Client({ connectionString: TEST_ADMIN_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`create database "${name}"`);
+  await admin.end();
+  const url = new URL(TEST_ADMIN_DATABASE_URL);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: TEST_ADMIN_DATABASE_URL });
+      await c.connect();
+      await c.query(`drop database if exists "${name}" with (force)`);
+      await c.end();
+    },
+  };
+}
+
+export interface TestRedis {
+  url: string;
+  prefix: string;
+  /** A plain client (no prefix) for assertions. */
+  client: Redis;
+  cleanup(): Promise<void>;
+}
+
+export async function createTestRedis(): Promise<TestRedis> {
+  const prefix = `${uniqueName('t')}:`;
+  const client = new Redis(TEST_REDIS_URL, { lazyConnect: true });
+  await client.connect();
+  return {
+    url: TEST_REDIS_URL,
+    prefix,
+    client,
+    async cleanup() {
+      let cursor = '0';
+      do {
+        const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+        cursor = next;
+        if (keys.length) await client.del(...keys);
+      } while (cursor !== '0');
+      client.disconnect();
+    },
+  };
+}
+
+export function tempDir(prefix = 'ait-'): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  data?: T | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+}
+
+/** POSTs a GraphQL operation the way a web or mobile client does. */
+export async function gql<T = Record<string, any>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  opts: { token?: string; headers?: Record<string, string> } = {},
+): Promise<GraphQLResponse<T>> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  const body = (await res.json()) as { data?: T | null; errors?: GraphQLResponse['errors'] };
+  return { status: res.status, headers: res.headers, ...body };
+}
+
+/** The code of the first error, for terse assertions. */
+export function errorCode(res: GraphQLResponse<unknown>): unknown {
+  return res.errors?.[0]?.extensions?.code;
+}
