@@ -2,12 +2,10 @@
 // typescript-resolvers with federation support). `npm run codegen` regenerates them; a test fails
 // when a committed file is stale.
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { CodegenConfig } from '@graphql-codegen/cli';
 import { parse } from 'yaml';
-
-const supergraph = parse(readFileSync(new URL('./supergraph.yaml', import.meta.url), 'utf8')) as {
-  subgraphs: Record<string, { schema: { file: string } }>;
-};
 
 const pascal = (s: string) => s.replace(/(^|-)([a-z])/g, (_, _d, c: string) => c.toUpperCase());
 
@@ -16,8 +14,16 @@ const mappers: Record<string, Record<string, string>> = {
   auth: { User: '../entities/user.entity.ts#User as UserEntity' },
 };
 
-const config: CodegenConfig = {
+/** The codegen configuration for the repository at `root` (paths relative to it). */
+export function codegenConfig(root: string): CodegenConfig {
+  const supergraph = parse(readFileSync(join(root, 'supergraph.yaml'), 'utf8')) as {
+    subgraphs: Record<string, { schema: { file: string } }>;
+  };
+  return {
   overwrite: true,
+  cwd: root,
+  // Plugins resolve from this repository's node_modules, whichever root is being generated.
+  pluginLoader: (name: string) => import(name),
   generates: Object.fromEntries(
     Object.entries(supergraph.subgraphs).map(([name, sg]) => [
       `subgraphs/${name}/src/generated/graphql.ts`,
@@ -40,6 +46,7 @@ const config: CodegenConfig = {
       },
     ]),
   ),
-};
+  };
+}
 
-export default config;
+export default codegenConfig(dirname(fileURLToPath(import.meta.url)));

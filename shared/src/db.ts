@@ -34,6 +34,7 @@ export function ormOptions(def: OrmDefinition, db: DatabaseConfig, logger?: Logg
       transactional: true,
       allOrNothing: true,
       snapshot: false,
+      silent: true, // migrate() reports what it applied
     },
     ensureDatabase: false,
     discovery: { warnWhenNoEntities: false },

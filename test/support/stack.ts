@@ -16,6 +16,7 @@ export interface Stack {
   identitySecret: string;
   env: Env;
   /** Through the router. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response shapes are asserted by each test
   query<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
   stop(): Promise<void>;
 }

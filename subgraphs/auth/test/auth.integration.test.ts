@@ -1,0 +1,134 @@
+// AuthService against the real Postgres and Redis: what is stored, and what survives races.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createLogger, createOrm, createRedis, migrate, type MikroORM, type Redis, loadConfig } from '@ai-teacher/shared';
+import { createTestDatabase, createTestRedis, tempDir, type TestDatabase, type TestRedis } from '@ai-teacher/shared/testing';
+import pg from 'pg';
+import { authConfigSchema } from '../src/config.ts';
+import { ormDefinition } from '../src/database.ts';
+import { RefreshTokenRepository } from '../src/repositories/refresh-token.repository.ts';
+import { UserRepository } from '../src/repositories/user.repository.ts';
+import { AuthService } from '../src/services/auth.service.ts';
+import { LoginThrottle } from '../src/services/login-throttle.service.ts';
+import { PasswordHasher } from '../src/services/password.service.ts';
+import { TokenService } from '../src/services/token.service.ts';
+
+let db: TestDatabase;
+let redisT: TestRedis;
+let orm: MikroORM;
+let redis: Redis;
+let sql: pg.Client;
+let tokens: TokenService;
+const dataDir = tempDir();
+const config = loadConfig(authConfigSchema, { REFRESH_TOKEN_TTL: '3600' });
+const logger = createLogger('auth-test', 'silent');
+const hasher = new PasswordHasher(19_456, 2);
+
+function service(): AuthService {
+  const em = orm.em.fork();
+  return new AuthService({
+    users: new UserRepository(em),
+    refreshTokens: new RefreshTokenRepository(em),
+    hasher,
+    tokens,
+    throttle: new LoginThrottle(redis, config),
+    config,
+    logger,
+  });
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  redisT = await createTestRedis();
+  const dbConfig = { DATABASE_URL: db.url, DB_POOL_MAX: 5, DB_DEBUG: false };
+  orm = await createOrm(ormDefinition, dbConfig);
+  // Two replicas starting at once: the advisory lock makes them take turns.
+  const other = await createOrm(ormDefinition, dbConfig);
+  const [a, b] = await Promise.all([migrate(orm, 'auth', db.url), migrate(other, 'auth', db.url)]);
+  expect([...a, ...b]).toEqual(['Migration20261127000000_init']);
+  await other.close();
+  redis = createRedis({ REDIS_URL: redisT.url, REDIS_KEY_PREFIX: redisT.prefix });
+  tokens = await TokenService.create(config, { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir.path });
+  sql = new pg.Client({ connectionString: db.url });
+  await sql.connect();
+});
+
+afterAll(async () => {
+  await sql.end();
+  await orm.close();
+  redis.disconnect();
+  await db.drop();
+  await redisT.cleanup();
+  dataDir.remove();
+});
+
+describe('storage', () => {
+  it('keeps tables in the auth schema only', async () => {
+    const { rows } = await sql.query(`select table_schema, table_name from information_schema.tables where table_schema not in ('pg_catalog', 'information_schema') order by 2`);
+    expect(rows).toEqual([
+      { table_schema: 'auth', table_name: 'mikro_orm_migrations' },
+      { table_schema: 'auth', table_name: 'refresh_tokens' },
+      { table_schema: 'auth', table_name: 'users' },
+    ]);
+  });
+
+  it('stores an argon2id hash, never the password, and only a hash of refresh tokens', async () => {
+    const result = await service().register({ email: 'keeper@uni.test', password: 'stored safely please', displayName: 'S' });
+    const { rows: users } = await sql.query('select password_hash from auth.users where id = $1', [result.user.id]);
+    expect(users[0].password_hash).toMatch(/^\$argon2id\$/);
+    expect(users[0].password_hash).not.toContain('stored safely please');
+    const { rows: tokensRows } = await sql.query('select token_hash from auth.refresh_tokens where user_id = $1', [result.user.id]);
+    expect(tokensRows).toHaveLength(1);
+    expect(tokensRows[0].token_hash).not.toBe(result.refreshToken);
+    expect(tokensRows[0].token_hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('refresh', () => {
+  it('refuses an expired refresh token', async () => {
+    const result = await service().register({ email: 'old.timer@uni.test', password: 'soon to expire ok', displayName: 'E' });
+    await sql.query(`update auth.refresh_tokens set expires_at = now() - interval '1 second' where user_id = $1`, [result.user.id]);
+    await expect(service().refresh(result.refreshToken)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+  });
+
+  it('reuse revokes the family in the database, and the revocation survives the error', async () => {
+    const s = service();
+    const first = await s.register({ email: 'kin@uni.test', password: 'family values here', displayName: 'F' });
+    await service().refresh(first.refreshToken);
+    await expect(service().refresh(first.refreshToken)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+    const { rows } = await sql.query('select revoked_reason, used_at is not null as used from auth.refresh_tokens where user_id = $1 order by created_at', [first.user.id]);
+    expect(rows).toEqual([
+      { revoked_reason: 'reuse', used: true },
+      { revoked_reason: 'reuse', used: false },
+    ]);
+  });
+});
+
+describe('first admin', () => {
+  it('is created once, and an existing account is promoted', async () => {
+    await service().ensureAdmin('Boss@Uni.test', 'the registrar knows');
+    await service().ensureAdmin('boss@uni.test', 'the registrar knows');
+    const { rows } = await sql.query(`select role from auth.users where email = 'boss@uni.test'`);
+    expect(rows).toEqual([{ role: 'ADMIN' }]);
+
+    const student = await service().register({ email: 'rising.star@uni.test', password: 'lift me up please', displayName: 'P' });
+    await service().ensureAdmin('rising.star@uni.test', 'irrelevant passphrase');
+    const { rows: promoted } = await sql.query('select role from auth.users where id = $1', [student.user.id]);
+    expect(promoted).toEqual([{ role: 'ADMIN' }]);
+  });
+
+  it('refuses a weak ADMIN_PASSWORD at start-up', async () => {
+    await expect(service().ensureAdmin('weak@uni.test', 'password')).rejects.toThrow(/ADMIN_PASSWORD/);
+  });
+});
+
+describe('login throttle', () => {
+  it('shares counts through Redis across service instances (replicas)', async () => {
+    await service().register({ email: 'twin@uni.test', password: 'shared counters ok', displayName: 'S' });
+    for (let i = 0; i < config.LOGIN_MAX_FAILURES_PER_ACCOUNT; i++) {
+      await expect(service().login({ email: 'twin@uni.test', password: 'wrong guess here' }, `192.0.2.${i}`)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+    }
+    await expect(service().login({ email: 'twin@uni.test', password: 'shared counters ok' }, '192.0.2.99')).rejects.toMatchObject({ extensions: { code: 'RATE_LIMITED' } });
+    const keys = await redisT.client.keys(`${redisT.prefix}login-fail-account*`);
+    expect(keys.length).toBe(1);
+  });
+});
