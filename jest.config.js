@@ -11,4 +11,5 @@ export default {
   testTimeout: 30_000,
   // Every file gets its own database and Redis key prefix, so files may run in parallel.
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
 };
