@@ -86,6 +86,7 @@ export interface RunningSubgraph {
   url: string;
   graphqlUrl: string;
   deps: SubgraphDeps;
+  httpServer: Server;
   stop(): Promise<void>;
 }
 
@@ -216,7 +217,7 @@ export async function createSubgraph<TContext extends SubgraphContext>(
       logger.info('stopped');
     })());
 
-  return { url, graphqlUrl: `${url}/graphql`, deps, stop };
+  return { url, graphqlUrl: `${url}/graphql`, deps, httpServer, stop };
 }
 
 function headerValue(req: Request, name: string): string | undefined {

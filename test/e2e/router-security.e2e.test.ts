@@ -181,6 +181,18 @@ describe('HTTP behaviour of the router', () => {
     expect(res.data!.__schema.queryType.name).toBe('Query');
   });
 
+  it('reuses keep-alive connections to subgraphs', async () => {
+    let opened = 0;
+    const count = () => opened++;
+    stack.auth.httpServer.on('connection', count);
+    try {
+      for (let i = 0; i < 20; i++) await gql(stack.routerUrl, ME, {}, { token: student.accessToken });
+    } finally {
+      stack.auth.httpServer.off('connection', count);
+    }
+    expect(opened).toBeLessThanOrEqual(1);
+  });
+
   it('exposes health, readiness and Prometheus metrics', async () => {
     expect((await fetch(`${stack.router.url}/health`)).status).toBe(200);
     expect((await fetch(`${stack.auth.url}/ready`)).status).toBe(200);
