@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
@@ -20,8 +20,8 @@ import {
   listen,
   loadConfig,
   type Logger,
-  type Metrics,
   mountOps,
+  operationMetricsPlugin,
   repoRoot,
   resolveIdentitySecret,
   runInScope,
@@ -69,22 +69,6 @@ function unauthenticated(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 }
 
-function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RouterContext> {
-  return {
-    async requestDidStart() {
-      const started = process.hrtime.bigint();
-      return {
-        async willSendResponse(ctx) {
-          const operation = ctx.operationName ?? 'anonymous';
-          const type = ctx.operation?.operation ?? 'unknown';
-          metrics.operations.inc({ operation, type, outcome: ctx.errors?.length ? 'error' : 'ok' });
-          metrics.operationDuration.observe({ operation, type }, Number(process.hrtime.bigint() - started) / 1e9);
-        },
-      };
-    },
-  };
-}
-
 /** Starts the router: one GraphQL endpoint in front of every subgraph. `env` is merged over process.env. */
 export async function startRouter(env: Env = {}): Promise<RunningRouter> {
   const config = loadConfig(routerConfigSchema, env);
@@ -125,7 +109,7 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       isProduction ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
-      metricsPlugin(metrics),
+      operationMetricsPlugin(metrics),
     ],
   });
   await server.start();

@@ -1,3 +1,4 @@
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 export interface Metrics {
@@ -34,5 +35,22 @@ export function createMetrics(service: string): Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
+  };
+}
+
+/** Counts and times every GraphQL operation by name, type and outcome (router and subgraphs alike). */
+export function operationMetricsPlugin<T extends BaseContext>(metrics: Metrics): ApolloServerPlugin<T> {
+  return {
+    async requestDidStart() {
+      const started = process.hrtime.bigint();
+      return {
+        async willSendResponse(ctx) {
+          const operation = ctx.operationName ?? 'anonymous';
+          const type = ctx.operation?.operation ?? 'unknown';
+          metrics.operations.inc({ operation, type, outcome: ctx.errors?.length ? 'error' : 'ok' });
+          metrics.operationDuration.observe({ operation, type }, Number(process.hrtime.bigint() - started) / 1e9);
+        },
+      };
+    },
   };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -25,7 +25,7 @@ import { createErrorFormatter } from './errors.ts';
 import { baseApp, httpMetricsMiddleware, listen, mountOps, sanitizeRequestId } from './http.ts';
 import { type Identity, IdentityProofError, IdentitySigner } from './identity.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { createMetrics, type Metrics } from './metrics.ts';
+import { createMetrics, type Metrics, operationMetricsPlugin } from './metrics.ts';
 import { createRedis, pingRedis, type Redis } from './redis.ts';
 import { runInScope } from './request-context.ts';
 
@@ -90,23 +90,6 @@ export interface RunningSubgraph {
   stop(): Promise<void>;
 }
 
-function metricsPlugin(metrics: Metrics): ApolloServerPlugin {
-  return {
-    async requestDidStart() {
-      const started = process.hrtime.bigint();
-      return {
-        async willSendResponse(ctx) {
-          const operation = ctx.operationName ?? 'anonymous';
-          const type = ctx.operation?.operation ?? 'unknown';
-          const outcome = ctx.errors?.length ? 'error' : 'ok';
-          metrics.operations.inc({ operation, type, outcome });
-          metrics.operationDuration.observe({ operation, type }, Number(process.hrtime.bigint() - started) / 1e9);
-        },
-      };
-    },
-  };
-}
-
 /**
  * One bootstrap for every subgraph: config, logger, ORM (migrations optional), Redis, the identity
  * check, a forked EntityManager per request, health/ready/metrics and graceful shutdown.
@@ -151,7 +134,7 @@ export async function createSubgraph<TContext extends SubgraphContext>(
       ApolloServerPluginLandingPageDisabled(),
       // Traces go to OpenTelemetry, not to Apollo's hosted service.
       ApolloServerPluginInlineTraceDisabled(),
-      metricsPlugin(metrics),
+      operationMetricsPlugin(metrics),
     ],
   });
   await server.start();
