@@ -1,14 +1,14 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import { currentScope } from './request-context.ts';
 
 export type { Logger };
 
 /**
- * JSON logs to stdout. Every line written while a request or job is running carries its request id
- * (and user or job id) without passing loggers around.
+ * JSON logs to stdout (or `destination`). Every line written while a request or job is running
+ * carries its request id (and user or job id) without passing loggers around.
  */
-export function createLogger(name: string, level = 'info'): Logger {
-  return pino({
+export function createLogger(name: string, level = 'info', destination?: DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     name,
     level,
     base: { service: name },
@@ -26,5 +26,6 @@ export function createLogger(name: string, level = 'info'): Logger {
       if (scope.jobId) out.jobId = scope.jobId;
       return out;
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

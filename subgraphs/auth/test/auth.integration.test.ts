@@ -121,6 +121,34 @@ describe('first admin', () => {
   });
 });
 
+describe('read replica', () => {
+  it('sends reads to READ_DATABASE_URL and writes to the primary', async () => {
+    const replica = await createTestDatabase();
+    try {
+      const replicaOrm = await createOrm(ormDefinition, { DATABASE_URL: replica.url, DB_POOL_MAX: 2, DB_DEBUG: false });
+      await migrate(replicaOrm, 'auth', replica.url);
+      await replicaOrm.close();
+      const c = new pg.Client({ connectionString: replica.url });
+      await c.connect();
+      await c.query(`insert into auth.users values ('11111111-1111-4111-8111-111111111111', 'only.on.replica@uni.test', 'x', 'STUDENT', 'R', now(), now())`);
+      await c.end();
+
+      const split = await createOrm(ormDefinition, { DATABASE_URL: db.url, READ_DATABASE_URL: replica.url, DB_POOL_MAX: 2, DB_DEBUG: false });
+      try {
+        const users = new UserRepository(split.em.fork());
+        expect((await users.findById('11111111-1111-4111-8111-111111111111'))?.email).toBe('only.on.replica@uni.test');
+        await users.create({ email: 'written.to.primary@uni.test', passwordHash: 'x', role: 'STUDENT', displayName: 'W' });
+        const { rows } = await sql.query(`select count(*)::int as n from auth.users where email = 'written.to.primary@uni.test'`);
+        expect(rows[0].n).toBe(1);
+      } finally {
+        await split.close();
+      }
+    } finally {
+      await replica.drop();
+    }
+  });
+});
+
 describe('login throttle', () => {
   it('shares counts through Redis across service instances (replicas)', async () => {
     await service().register({ email: 'twin@uni.test', password: 'shared counters ok', displayName: 'S' });
