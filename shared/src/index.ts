@@ -13,3 +13,5 @@ export * from './subgraph.ts';
 export * from './worker.ts';
 export * from './validation.ts';
 export * from './scalars.ts';
+export * from './internal.ts';
+export * from './course-scope.ts';

@@ -61,6 +61,8 @@ export interface SubgraphDeps {
   orm: MikroORM;
   redis: Redis;
   metrics: Metrics;
+  /** Signs and verifies the router's identity proofs and service-to-service calls. */
+  identitySecret: string;
 }
 
 export interface SubgraphOptions<TContext extends SubgraphContext> {
@@ -99,11 +101,12 @@ export async function createSubgraph<TContext extends SubgraphContext>(
 ): Promise<RunningSubgraph> {
   const config = loadConfig(subgraphConfigSchema, opts.env);
   const logger = createLogger(opts.name, config.LOG_LEVEL);
-  const signer = new IdentitySigner(resolveIdentitySecret(config, config));
+  const identitySecret = resolveIdentitySecret(config, config);
+  const signer = new IdentitySigner(identitySecret);
   const metrics = createMetrics(opts.name);
   const orm = await createOrm(opts.orm, config, logger);
   const redis = createRedis(config, 'client');
-  const deps: SubgraphDeps = { name: opts.name, config, logger, orm, redis, metrics };
+  const deps: SubgraphDeps = { name: opts.name, config, logger, orm, redis, metrics, identitySecret };
 
   try {
     if (config.MIGRATE_ON_START) {

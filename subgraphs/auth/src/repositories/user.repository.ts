@@ -19,6 +19,10 @@ export class UserRepository {
     return this.em.find(User, { id: { $in: [...ids] } });
   }
 
+  findByEmails(emails: readonly string[]): Promise<User[]> {
+    return this.em.find(User, { email: { $in: [...emails] } });
+  }
+
   /** With the password hash, which is not loaded otherwise. */
   findByEmailForLogin(email: string): Promise<User | null> {
     return this.em.findOne(User, { email }, { populate: ['passwordHash'] });

@@ -1,0 +1,78 @@
+import type { Redis } from 'ioredis';
+import type { Identity } from './identity.ts';
+import type { InternalClient } from './internal.ts';
+
+/** Where a course sits in the hierarchy: the payload every scoped record (chunks, chats, exams) carries. */
+export interface CourseScopeIds {
+  courseId: string;
+  semesterId: string;
+  departmentId: string;
+  facultyId: string;
+}
+
+/** What the academic subgraph says about one user and one course. */
+export interface CourseMembership {
+  course: CourseScopeIds | null;
+  enrolled: boolean;
+  teaches: boolean;
+}
+
+export interface CourseAccess {
+  scope: CourseScopeIds;
+  /** ADMIN, a teacher of the course, or an enrolled student. */
+  canRead: boolean;
+  /** ADMIN, or a TEACHER assigned to the course. */
+  canTeach: boolean;
+}
+
+export const COURSE_SCOPE_TTL_SECONDS = 300;
+
+const versionKey = (courseId: string, userId: string) => `course-scope-ver:${courseId}:${userId}`;
+const entryKey = (courseId: string, userId: string, version: string) => `course-scope:${courseId}:${userId}:${version}`;
+
+/**
+ * Called by the academic subgraph after a change to (course, user) commits. Readers key their cache
+ * entries by this version, so an answer fetched before the change can never be served after it,
+ * even when its write to Redis races with the change.
+ */
+export async function invalidateCourseMembership(redis: Redis, courseId: string, userId: string): Promise<void> {
+  await redis.incr(versionKey(courseId, userId));
+}
+
+/**
+ * The one trusted answer to "may user U read / teach course C, and where does C sit?", for tutor,
+ * retrieval and exam. Facts come from the academic subgraph (an internal call), are cached in Redis
+ * and are invalidated by academic the moment an enrolment or teaching assignment changes, so a
+ * removed enrolment stops access at once. Nothing here is ever taken from client input.
+ */
+export class CourseScopeClient {
+  private readonly client: InternalClient;
+  private readonly redis: Redis;
+  constructor(client: InternalClient, redis: Redis) {
+    this.client = client;
+    this.redis = redis;
+  }
+
+  async membership(courseId: string, userId: string): Promise<CourseMembership> {
+    const version = (await this.redis.get(versionKey(courseId, userId))) ?? '0';
+    const key = entryKey(courseId, userId, version);
+    const cached = await this.redis.get(key);
+    if (cached) return JSON.parse(cached) as CourseMembership;
+    const fresh = await this.client.post<CourseMembership>('/internal/course-membership', { courseId, userId });
+    // Unknown courses are not cached: a course created a moment later must be found.
+    if (fresh.course) await this.redis.set(key, JSON.stringify(fresh), 'EX', COURSE_SCOPE_TTL_SECONDS);
+    return fresh;
+  }
+
+  /** Null when the course does not exist. */
+  async access(identity: Identity, courseId: string): Promise<CourseAccess | null> {
+    const m = await this.membership(courseId, identity.userId);
+    if (!m.course) return null;
+    const admin = identity.role === 'ADMIN';
+    return {
+      scope: m.course,
+      canRead: admin || m.enrolled || m.teaches,
+      canTeach: admin || (m.teaches && identity.role === 'TEACHER'),
+    };
+  }
+}

@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@ai-teacher/shared';
+import { Course, Department, Faculty, Semester } from '../entities/index.ts';
+
+export class DuplicateError extends Error {}
+
+async function flushUnique(em: EntityManager): Promise<void> {
+  try {
+    await em.flush();
+  } catch (err) {
+    if (err instanceof UniqueConstraintViolationException) throw new DuplicateError();
+    throw err;
+  }
+}
+
+/** Faculties, departments, semesters and courses. */
+export class HierarchyRepository {
+  private readonly em: EntityManager;
+  constructor(em: EntityManager) {
+    this.em = em;
+  }
+
+  faculties(): Promise<Faculty[]> {
+    return this.em.find(Faculty, {}, { orderBy: { name: 'asc' } });
+  }
+  facultiesByIds(ids: readonly string[]): Promise<Faculty[]> {
+    return this.em.find(Faculty, { id: { $in: [...ids] } });
+  }
+  departmentsByIds(ids: readonly string[]): Promise<Department[]> {
+    return this.em.find(Department, { id: { $in: [...ids] } });
+  }
+  departmentsOfFaculties(facultyIds: readonly string[]): Promise<Department[]> {
+    return this.em.find(Department, { facultyId: { $in: [...facultyIds] } }, { orderBy: { name: 'asc' } });
+  }
+  semestersByIds(ids: readonly string[]): Promise<Semester[]> {
+    return this.em.find(Semester, { id: { $in: [...ids] } });
+  }
+  semestersOfDepartments(departmentIds: readonly string[]): Promise<Semester[]> {
+    return this.em.find(Semester, { departmentId: { $in: [...departmentIds] } }, { orderBy: { name: 'asc' } });
+  }
+  coursesByIds(ids: readonly string[]): Promise<Course[]> {
+    return this.em.find(Course, { id: { $in: [...ids] } }, { orderBy: { code: 'asc' } });
+  }
+  coursesOfSemesters(semesterIds: readonly string[]): Promise<Course[]> {
+    return this.em.find(Course, { semesterId: { $in: [...semesterIds] } }, { orderBy: { code: 'asc', id: 'asc' } });
+  }
+
+  /** One page of a semester's courses after (code, id), optionally only among `onlyIds`. */
+  coursePage(semesterId: string, limit: number, after: { code: string; id: string } | null, onlyIds: string[] | null): Promise<Course[]> {
+    const where: Record<string, unknown> = { semesterId };
+    if (onlyIds) where.id = { $in: onlyIds };
+    if (after) where.$or = [{ code: { $gt: after.code } }, { code: after.code, id: { $gt: after.id } }];
+    return this.em.find(Course, where, { orderBy: { code: 'asc', id: 'asc' }, limit });
+  }
+
+  async createFaculty(name: string): Promise<Faculty> {
+    const f = this.em.create(Faculty, { id: randomUUID(), name } as never) as Faculty;
+    await flushUnique(this.em);
+    return f;
+  }
+  async createDepartment(facultyId: string, name: string): Promise<Department> {
+    const d = this.em.create(Department, { id: randomUUID(), facultyId, name } as never) as Department;
+    await flushUnique(this.em);
+    return d;
+  }
+  async createSemester(departmentId: string, name: string): Promise<Semester> {
+    const s = this.em.create(Semester, { id: randomUUID(), departmentId, name } as never) as Semester;
+    await flushUnique(this.em);
+    return s;
+  }
+  async createCourse(semesterId: string, code: string, title: string): Promise<Course> {
+    const c = this.em.create(Course, { id: randomUUID(), semesterId, code, title } as never) as Course;
+    await flushUnique(this.em);
+    return c;
+  }
+}
