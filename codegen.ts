@@ -12,6 +12,14 @@ const pascal = (s: string) => s.replace(/(^|-)([a-z])/g, (_, _d, c: string) => c
 /** Entities a subgraph's resolvers return instead of the plain GraphQL shape. */
 const mappers: Record<string, Record<string, string>> = {
   auth: { User: '../entities/user.entity.ts#User as UserEntity' },
+  academic: {
+    Faculty: '../entities/index.ts#Faculty as FacultyEntity',
+    Department: '../entities/index.ts#Department as DepartmentEntity',
+    Semester: '../entities/index.ts#Semester as SemesterEntity',
+    Course: '../entities/index.ts#Course as CourseEntity',
+    Book: '../entities/index.ts#Book as BookEntity',
+    User: '{ id: string }',
+  },
 };
 
 /** The codegen configuration for the repository at `root` (paths relative to it). */

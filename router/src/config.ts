@@ -13,7 +13,7 @@ export const routerConfigSchema = baseSchema
     AUTH_JWKS_URL: z.url().default('http://127.0.0.1:4001/.well-known/jwks.json'),
     /** Comma-separated origins allowed by CORS, or * for any (tokens travel in headers, not cookies). */
     CORS_ORIGINS: z.string().default('*'),
-    GRAPHQL_BODY_LIMIT: z.string().default('1mb'),
+    GRAPHQL_BODY_LIMIT: z.string().default('10mb'),
     /** Idle keep-alive connections to each subgraph are kept this long. */
     SUBGRAPH_KEEPALIVE_MS: z.coerce.number().int().positive().default(30_000),
     SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),

@@ -39,6 +39,14 @@ export async function invalidateCourseMembership(redis: Redis, courseId: string,
   await redis.incr(versionKey(courseId, userId));
 }
 
+/** The same for many (course, user) pairs at once (bulk imports), in one round trip. */
+export async function invalidateCourseMemberships(redis: Redis, pairs: [courseId: string, userId: string][]): Promise<void> {
+  if (!pairs.length) return;
+  const pipeline = redis.pipeline();
+  for (const [courseId, userId] of pairs) pipeline.incr(versionKey(courseId, userId));
+  await pipeline.exec();
+}
+
 /**
  * The one trusted answer to "may user U read / teach course C, and where does C sit?", for tutor,
  * retrieval and exam. Facts come from the academic subgraph (an internal call), are cached in Redis

@@ -6,6 +6,7 @@ export interface Metrics {
   httpDuration: Histogram<'method' | 'route' | 'status'>;
   operations: Counter<'operation' | 'type' | 'outcome'>;
   operationDuration: Histogram<'operation' | 'type'>;
+  dbQueries: Counter;
 }
 
 /** One registry per process, labelled with the service name. */
@@ -35,6 +36,7 @@ export function createMetrics(service: string): Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
+    dbQueries: new Counter({ name: 'db_queries_total', help: 'SQL statements sent to Postgres', registers: [registry] }),
   };
 }
 

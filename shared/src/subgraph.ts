@@ -38,7 +38,7 @@ export const subgraphConfigSchema = baseSchema
     PORT: zc.port.optional(),
     /** Apply pending migrations at start-up (handy in development; run `npm run migrate` in production). */
     MIGRATE_ON_START: zc.bool.default(false),
-    GRAPHQL_BODY_LIMIT: z.string().default('1mb'),
+    GRAPHQL_BODY_LIMIT: z.string().default('10mb'),
   });
 export type SubgraphConfig = z.infer<typeof subgraphConfigSchema>;
 
@@ -104,7 +104,7 @@ export async function createSubgraph<TContext extends SubgraphContext>(
   const identitySecret = resolveIdentitySecret(config, config);
   const signer = new IdentitySigner(identitySecret);
   const metrics = createMetrics(opts.name);
-  const orm = await createOrm(opts.orm, config, logger);
+  const orm = await createOrm(opts.orm, config, logger, () => metrics.dbQueries.inc());
   const redis = createRedis(config, 'client');
   const deps: SubgraphDeps = { name: opts.name, config, logger, orm, redis, metrics, identitySecret };
 

@@ -1,6 +1,7 @@
 // Starts the auth subgraph and the router in this process on free ports, against a fresh database
 // and Redis prefix, the way `npm start` wires them (only the ports and stores differ).
 import { randomBytes } from 'node:crypto';
+import { startAcademicSubgraph } from '@ai-teacher/academic';
 import { startAuthSubgraph } from '@ai-teacher/auth';
 import { startRouter, type RunningRouter } from '@ai-teacher/router';
 import type { Env, RunningSubgraph } from '@ai-teacher/shared';
@@ -11,6 +12,7 @@ export const ADMIN = { email: 'admin@uni.test', password: 'keys to the registry 
 export interface Stack {
   router: RunningRouter;
   auth: RunningSubgraph;
+  academic: RunningSubgraph;
   routerUrl: string;
   authUrl: string;
   identitySecret: string;
@@ -47,16 +49,20 @@ export async function startStack(overrides: { env?: Env; routerEnv?: Env } = {})
     dataDir.remove();
   };
   let auth: RunningSubgraph | undefined;
+  let academic: RunningSubgraph | undefined;
   let router: RunningRouter;
   try {
     auth = await startAuthSubgraph(env);
+    academic = await startAcademicSubgraph({ ...env, AUTH_INTERNAL_URL: auth.url });
     router = await startRouter({
       ...env,
       SUBGRAPH_URL_AUTH: auth.graphqlUrl,
+      SUBGRAPH_URL_ACADEMIC: academic.graphqlUrl,
       AUTH_JWKS_URL: `${auth.url}/.well-known/jwks.json`,
       ...overrides.routerEnv,
     });
   } catch (err) {
+    await academic?.stop();
     await auth?.stop();
     await cleanup();
     throw err;
@@ -64,6 +70,7 @@ export async function startStack(overrides: { env?: Env; routerEnv?: Env } = {})
   return {
     router,
     auth,
+    academic,
     routerUrl: router.graphqlUrl,
     authUrl: auth.graphqlUrl,
     identitySecret,
@@ -71,6 +78,7 @@ export async function startStack(overrides: { env?: Env; routerEnv?: Env } = {})
     query: (q, v = {}, token, headers) => gql(router.graphqlUrl, q, v, { ...(token ? { token } : {}), ...(headers ? { headers } : {}) }),
     async stop() {
       await router.stop();
+      await academic.stop();
       await auth.stop();
       await cleanup();
     },
