@@ -30,7 +30,7 @@ export async function startStack(overrides: { env?: Env; routerEnv?: Env } = {})
   const identitySecret = randomBytes(32).toString('hex');
   const env: Env = {
     NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', // TEST_LOG_LEVEL=error shows what a failing test's services logged
     HOST: '127.0.0.1',
     PORT: '0',
     DATA_DIR: dataDir.path,

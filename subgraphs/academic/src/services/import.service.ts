@@ -129,7 +129,7 @@ function readRows(format: 'CSV' | 'JSON', document: string): Row[] {
 /** Thrown inside the transaction to undo it when a row turns out wrong late. */
 class RolledBack extends Error {}
 
-const key = (...parts: string[]) => parts.map((p) => p.toLowerCase()).join('\u0000');
+const key = (...parts: string[]) => parts.map((p) => p.toLowerCase()).join('\u001f');
 
 interface Plan {
   faculties: Map<string, string>; // key → name
@@ -280,9 +280,9 @@ export class ImportService {
              on d.faculty_id = x.faculty_id and lower(d.name) = lower(x.name)`,
             deptRows,
           )
-        ).map((d) => [`${d.faculty_id}\u0000${d.name.toLowerCase()}`, d.id]),
+        ).map((d) => [`${d.faculty_id}\u001f${d.name.toLowerCase()}`, d.id]),
       );
-      const deptId = (faculty: string, department: string) => deptIds.get(`${facultyIds.get(key(faculty))}\u0000${department.toLowerCase()}`);
+      const deptId = (faculty: string, department: string) => deptIds.get(`${facultyIds.get(key(faculty))}\u001f${department.toLowerCase()}`);
 
       const semRows = [...plan.semesters.values()].map((s) => ({ department_id: deptId(s.faculty, s.department), name: s.name }));
       const semestersCreated = (
@@ -300,13 +300,13 @@ export class ImportService {
              on s.department_id = x.department_id and lower(s.name) = lower(x.name)`,
             semRows,
           )
-        ).map((s) => [`${s.department_id}\u0000${s.name.toLowerCase()}`, s.id]),
+        ).map((s) => [`${s.department_id}\u001f${s.name.toLowerCase()}`, s.id]),
       );
 
       const courseList = [...plan.courses.entries()].map(([k, c]) => ({
         key: k,
         row: c.row,
-        semester_id: semIds.get(`${deptId(c.faculty, c.department)}\u0000${c.semester.toLowerCase()}`),
+        semester_id: semIds.get(`${deptId(c.faculty, c.department)}\u001f${c.semester.toLowerCase()}`),
         code: c.code,
         title: c.title ?? null,
       }));
@@ -317,9 +317,9 @@ export class ImportService {
              on c.semester_id = x.semester_id and c.code = x.code`,
             courseList,
           )
-        ).map((c) => [`${c.semester_id}\u0000${c.code}`, c.id]),
+        ).map((c) => [`${c.semester_id}\u001f${c.code}`, c.id]),
       );
-      const newCourses = courseList.filter((c) => !existingCourses.has(`${c.semester_id}\u0000${c.code}`));
+      const newCourses = courseList.filter((c) => !existingCourses.has(`${c.semester_id}\u001f${c.code}`));
       for (const c of newCourses) if (!c.title) errors.push({ row: c.row, field: 'course_title', message: `course ${c.code} is new: give its title` });
       if (errors.length) throw new RolledBack(); // undo the upserts above: all or nothing
       const inserted = await run<{ id: string; semester_id: string; code: string }>(
@@ -328,8 +328,8 @@ export class ImportService {
          on conflict (semester_id, code) do nothing returning id, semester_id, code`,
         newCourses,
       );
-      for (const c of inserted) existingCourses.set(`${c.semester_id}\u0000${c.code}`, c.id);
-      const courseIdOf = new Map(courseList.map((c) => [c.key, existingCourses.get(`${c.semester_id}\u0000${c.code}`)!]));
+      for (const c of inserted) existingCourses.set(`${c.semester_id}\u001f${c.code}`, c.id);
+      const courseIdOf = new Map(courseList.map((c) => [c.key, existingCourses.get(`${c.semester_id}\u001f${c.code}`)!]));
 
       const links = (list: Plan['teachers']) => {
         const seen = new Set<string>();
