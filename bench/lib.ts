@@ -1,0 +1,86 @@
+// Helpers for benchmarks: services run as separate processes, as deployed, against a throw-away
+// database and Redis prefix; load and timing come from the benchmark's own process.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { repoRoot } from '@ai-teacher/shared';
+import { createTestDatabase, createTestRedis, tempDir } from '@ai-teacher/shared/testing';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitReady(url: string): Promise<void> {
+  for (let i = 0; i < 120; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // starting
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`not ready: ${url}`);
+}
+
+export interface BenchStack {
+  databaseUrl: string;
+  secret: string;
+  ports: { router: number; auth: number; academic: number };
+  routerUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Auth, academic and the router as production processes on free ports. */
+export async function startBenchStack(extraEnv: Record<string, string> = {}): Promise<BenchStack> {
+  const db = await createTestDatabase('ait_bench');
+  const redis = await createTestRedis();
+  const dataDir = tempDir();
+  const secret = randomBytes(32).toString('hex');
+  const ports = { router: await freePort(), auth: await freePort(), academic: await freePort() };
+  const common = {
+    ...process.env,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATA_DIR: dataDir.path,
+    DATABASE_URL: db.url,
+    REDIS_URL: redis.url,
+    REDIS_KEY_PREFIX: redis.prefix,
+    IDENTITY_SECRET: secret,
+    MIGRATE_ON_START: 'true',
+    ...extraEnv,
+  };
+  const procs: ChildProcess[] = [];
+  const run = (entry: string, env: Record<string, string>) =>
+    procs.push(spawn(process.execPath, [join(repoRoot, entry)], { env: { ...common, ...env }, stdio: ['ignore', 'ignore', 'inherit'] }));
+  const stop = async () => {
+    for (const p of procs) p.kill('SIGTERM');
+    await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)))));
+    await db.drop();
+    await redis.cleanup();
+    dataDir.remove();
+  };
+  try {
+    const jwtKey = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    run('subgraphs/auth/src/index.ts', { PORT: String(ports.auth), JWT_PRIVATE_KEY: jwtKey });
+    await waitReady(`http://127.0.0.1:${ports.auth}/ready`);
+    run('subgraphs/academic/src/index.ts', { PORT: String(ports.academic), AUTH_INTERNAL_URL: `http://127.0.0.1:${ports.auth}` });
+    await waitReady(`http://127.0.0.1:${ports.academic}/ready`);
+    run('router/src/index.ts', {
+      PORT: String(ports.router),
+      SUBGRAPH_URL_AUTH: `http://127.0.0.1:${ports.auth}/graphql`,
+      SUBGRAPH_URL_ACADEMIC: `http://127.0.0.1:${ports.academic}/graphql`,
+      AUTH_JWKS_URL: `http://127.0.0.1:${ports.auth}/.well-known/jwks.json`,
+    });
+    await waitReady(`http://127.0.0.1:${ports.router}/ready`);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { databaseUrl: db.url, secret, ports, routerUrl: `http://127.0.0.1:${ports.router}/graphql`, stop };
+}
