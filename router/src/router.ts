@@ -47,6 +47,7 @@ export interface RunningRouter {
   graphqlUrl: string;
   config: RouterConfig;
   logger: Logger;
+  shutdownTimeoutMs: number;
   stop(): Promise<void>;
 }
 
@@ -161,5 +162,5 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
       await agent.close();
       logger.info('stopped');
     })());
-  return { url, graphqlUrl: `${url}/graphql`, config, logger, stop };
+  return { url, graphqlUrl: `${url}/graphql`, config, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS, stop };
 }

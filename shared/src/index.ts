@@ -15,3 +15,4 @@ export * from './validation.ts';
 export * from './scalars.ts';
 export * from './internal.ts';
 export * from './course-scope.ts';
+export * from './main.ts';

@@ -89,6 +89,7 @@ export interface RunningSubgraph {
   graphqlUrl: string;
   deps: SubgraphDeps;
   httpServer: Server;
+  shutdownTimeoutMs: number;
   stop(): Promise<void>;
 }
 
@@ -203,7 +204,7 @@ export async function createSubgraph<TContext extends SubgraphContext>(
       logger.info('stopped');
     })());
 
-  return { url, graphqlUrl: `${url}/graphql`, deps, httpServer, stop };
+  return { url, graphqlUrl: `${url}/graphql`, deps, httpServer, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS, stop };
 }
 
 function headerValue(req: Request, name: string): string | undefined {

@@ -33,6 +33,7 @@ export interface WorkerDefinition<Payload> {
 export interface RunningWorkers {
   url: string;
   workers: Worker[];
+  shutdownTimeoutMs: number;
   stop(): Promise<void>;
 }
 
@@ -102,5 +103,5 @@ export async function createWorkers(
       await probe.quit().catch(() => probe.disconnect());
       logger.info('stopped');
     })());
-  return { url, workers, stop };
+  return { url, workers, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS, stop };
 }

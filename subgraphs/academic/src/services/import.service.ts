@@ -264,44 +264,38 @@ export class ImportService {
         (await run<{ id: string; name: string }>(`select id, name from academic.faculties where lower(name) in (select lower(value) from jsonb_array_elements_text(?::jsonb))`, facultyRows.map((f) => f.name))).map((f) => [key(f.name), f.id]),
       );
 
-      const deptRows = [...plan.departments.values()].map((d) => ({ faculty_id: facultyIds.get(key(d.faculty)), name: d.name }));
-      const departmentsCreated = (
-        await run(
-          `insert into academic.departments (id, faculty_id, name, created_at)
-           select gen_random_uuid(), x.faculty_id, x.name, now() from jsonb_to_recordset(?::jsonb) as x(faculty_id uuid, name text)
-           on conflict (faculty_id, lower(name)) do nothing returning id`,
-          deptRows,
-        )
-      ).length;
-      const deptIds = new Map(
-        (
-          await run<{ id: string; faculty_id: string; name: string }>(
-            `select d.id, d.faculty_id, d.name from academic.departments d join jsonb_to_recordset(?::jsonb) as x(faculty_id uuid, name text)
-             on d.faculty_id = x.faculty_id and lower(d.name) = lower(x.name)`,
-            deptRows,
+      // Departments and semesters: children unique by (parent, lower(name)).
+      const upsertChildren = async (table: 'departments' | 'semesters', parent: 'faculty_id' | 'department_id', rows: { parent_id: string | undefined; name: string }[]) => {
+        const created = (
+          await run(
+            `insert into academic.${table} (id, ${parent}, name, created_at)
+             select gen_random_uuid(), x.parent_id, x.name, now() from jsonb_to_recordset(?::jsonb) as x(parent_id uuid, name text)
+             on conflict (${parent}, lower(name)) do nothing returning id`,
+            rows,
           )
-        ).map((d) => [`${d.faculty_id}\u001f${d.name.toLowerCase()}`, d.id]),
-      );
-      const deptId = (faculty: string, department: string) => deptIds.get(`${facultyIds.get(key(faculty))}\u001f${department.toLowerCase()}`);
+        ).length;
+        const found = await run<{ id: string; parent_id: string; name: string }>(
+          `select t.id, t.${parent} as parent_id, t.name from academic.${table} t join jsonb_to_recordset(?::jsonb) as x(parent_id uuid, name text)
+           on t.${parent} = x.parent_id and lower(t.name) = lower(x.name)`,
+          rows,
+        );
+        return { created, ids: new Map(found.map((r) => [`${r.parent_id}\u001f${r.name.toLowerCase()}`, r.id])) };
+      };
 
-      const semRows = [...plan.semesters.values()].map((s) => ({ department_id: deptId(s.faculty, s.department), name: s.name }));
-      const semestersCreated = (
-        await run(
-          `insert into academic.semesters (id, department_id, name, created_at)
-           select gen_random_uuid(), x.department_id, x.name, now() from jsonb_to_recordset(?::jsonb) as x(department_id uuid, name text)
-           on conflict (department_id, lower(name)) do nothing returning id`,
-          semRows,
-        )
-      ).length;
-      const semIds = new Map(
-        (
-          await run<{ id: string; department_id: string; name: string }>(
-            `select s.id, s.department_id, s.name from academic.semesters s join jsonb_to_recordset(?::jsonb) as x(department_id uuid, name text)
-             on s.department_id = x.department_id and lower(s.name) = lower(x.name)`,
-            semRows,
-          )
-        ).map((s) => [`${s.department_id}\u001f${s.name.toLowerCase()}`, s.id]),
+      const depts = await upsertChildren(
+        'departments',
+        'faculty_id',
+        [...plan.departments.values()].map((d) => ({ parent_id: facultyIds.get(key(d.faculty)), name: d.name })),
       );
+      const departmentsCreated = depts.created;
+      const deptId = (faculty: string, department: string) => depts.ids.get(`${facultyIds.get(key(faculty))}\u001f${department.toLowerCase()}`);
+      const sems = await upsertChildren(
+        'semesters',
+        'department_id',
+        [...plan.semesters.values()].map((s) => ({ parent_id: deptId(s.faculty, s.department), name: s.name })),
+      );
+      const semestersCreated = sems.created;
+      const semIds = sems.ids;
 
       const courseList = [...plan.courses.entries()].map(([k, c]) => ({
         key: k,
