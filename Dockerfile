@@ -7,6 +7,7 @@ COPY shared/package.json shared/
 COPY router/package.json router/
 COPY workers/package.json workers/
 COPY subgraphs/auth/package.json subgraphs/auth/
+COPY subgraphs/academic/package.json subgraphs/academic/
 RUN npm ci --no-audit --no-fund --omit=dev --ignore-scripts=false
 COPY . .
 USER node
