@@ -314,5 +314,9 @@ describe('trusted course scope (what tutor, retrieval and exam use)', () => {
   it('refuses callers without a service proof', async () => {
     const res = await fetch(`${stack.academic.url}/internal/course-membership`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ courseId: ids.course, userId: users.enrolledStudent }) });
     expect(res.status).toBe(401);
+    const lookup = await fetch(`${stack.auth.url}/internal/users/lookup`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-service-proof': 'forged' }, body: JSON.stringify({ ids: [users.admin] }) });
+    expect(lookup.status).toBe(401);
+    // …and the router does not route to them at all.
+    expect((await fetch(stack.routerUrl.replace('/graphql', '/internal/users/lookup'), { method: 'POST' })).status).toBe(404);
   });
 });
