@@ -14,6 +14,8 @@ export const routerConfigSchema = baseSchema
     /** Comma-separated origins allowed by CORS, or * for any (tokens travel in headers, not cookies). */
     CORS_ORIGINS: z.string().default('*'),
     GRAPHQL_BODY_LIMIT: z.string().default('10mb'),
+    /** Largest file accepted in a GraphQL multipart request (book PDFs). */
+    UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(100 * 1024 * 1024),
     /** Idle keep-alive connections to each subgraph are kept this long. */
     SUBGRAPH_KEEPALIVE_MS: z.coerce.number().int().positive().default(30_000),
     SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),

@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import graphqlUploadExpress from 'graphql-upload/graphqlUploadExpress.mjs';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -35,6 +37,7 @@ import { GraphQLError } from 'graphql';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { AccessTokenVerifier, InvalidTokenError, KeysUnavailableError } from './access-token.ts';
 import { type RouterConfig, routerConfigSchema } from './config.ts';
+import { findUploads, multipartBody } from './upload-forwarding.ts';
 
 export interface RouterContext {
   identity: Identity | null;
@@ -54,6 +57,32 @@ export interface RunningRouter {
 /** Forwards the verified identity to subgraphs, signed so they can tell it came from the router. */
 class IdentityForwardingDataSource extends RemoteGraphQLDataSource<RouterContext> {
   declare signer: IdentitySigner;
+  declare maxUploadBytes: number;
+  declare multipartFetch: (url: string, init: { method: string; headers: Record<string, string>; body: FormData }) => Promise<Response>;
+
+  override async process(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {
+    const uploads = findUploads(options.request.variables);
+    if (!uploads.length) return super.process(options);
+    // Files go on as a multipart request; identity headers are added exactly as for JSON.
+    const http = options.request.http ?? { method: 'POST', url: this.url, headers: new Headers() as never };
+    options.request.http = http;
+    await this.willSendRequest(options);
+    let body: FormData;
+    try {
+      body = await multipartBody(options.request, uploads, this.maxUploadBytes);
+    } catch (err) {
+      if ((err as { status?: number }).status === 413) {
+        throw new GraphQLError(`file: larger than the ${Math.round(this.maxUploadBytes / 1024 / 1024)} MB limit`, { extensions: { code: 'BAD_USER_INPUT', field: 'file' } });
+      }
+      throw err;
+    }
+    const headers: Record<string, string> = { 'apollo-require-preflight': 'true' };
+    for (const [name, value] of http.headers as unknown as Iterable<[string, string]>) {
+      if (name.toLowerCase() !== 'content-type' && name.toLowerCase() !== 'content-length') headers[name] = value;
+    }
+    const res = await this.multipartFetch(this.url!, { method: 'POST', headers, body });
+    return (await res.json()) as GatewayGraphQLResponse;
+  }
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>): Promise<void> {
     if (!('requestId' in context) || !context.requestId) return; // gateway-internal calls carry no identity
@@ -91,6 +120,9 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
     buildService({ name, url }) {
       const source = new IdentityForwardingDataSource({ url: urlOverrides[name] ?? url, fetcher });
       source.signer = signer;
+      source.maxUploadBytes = config.UPLOAD_MAX_BYTES;
+      // Uploads are rare and large: Node's own fetch, which streams FormData natively.
+      source.multipartFetch = (target, init) => fetch(target, init);
       return source;
     },
   });
@@ -127,6 +159,8 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
       res.setHeader('x-request-id', requestId);
       runInScope({ requestId }, () => next());
     },
+    // GraphQL multipart requests (file uploads); other requests pass straight through.
+    graphqlUploadExpress({ maxFileSize: config.UPLOAD_MAX_BYTES, maxFiles: 1 }),
     express.json({ limit: config.GRAPHQL_BODY_LIMIT }),
     expressMiddleware(server, {
       context: async ({ req, res }): Promise<RouterContext> => {

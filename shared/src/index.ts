@@ -16,3 +16,4 @@ export * from './scalars.ts';
 export * from './internal.ts';
 export * from './course-scope.ts';
 export * from './main.ts';
+export * from './uploads.ts';

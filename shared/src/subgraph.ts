@@ -7,6 +7,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express, type Request } from 'express';
+import graphqlUploadExpress from 'graphql-upload/graphqlUploadExpress.mjs';
 import type { DocumentNode } from 'graphql';
 import { z } from 'zod';
 import {
@@ -80,6 +81,8 @@ export interface SubgraphOptions<TContext extends SubgraphContext> {
   routes?: (app: Express, deps: SubgraphDeps) => void;
   /** Runs once after migrations, before the server accepts requests. */
   onStart?: (deps: SubgraphDeps) => Promise<void>;
+  /** Accept GraphQL multipart requests (file uploads) up to this many bytes per file. */
+  uploadMaxBytes?: number;
   /** Runs during shutdown, after the HTTP server stopped and before the ORM and Redis close. */
   onStop?: () => Promise<void>;
 }
@@ -169,6 +172,7 @@ export async function createSubgraph<TContext extends SubgraphContext>(
       res.status(401).json({ errors: [{ message: 'Identity headers are not signed by the router', extensions: { code: 'UNAUTHENTICATED' } }] });
     }
   });
+  if (opts.uploadMaxBytes) app.use('/graphql', graphqlUploadExpress({ maxFileSize: opts.uploadMaxBytes, maxFiles: 1 }));
   app.use(
     '/graphql',
     express.json({ limit: config.GRAPHQL_BODY_LIMIT }),
