@@ -20,6 +20,11 @@ const mappers: Record<string, Record<string, string>> = {
     Book: '../entities/index.ts#Book as BookEntity',
     User: '{ id: string }',
   },
+  retrieval: {
+    Book: '{ id: string }',
+    BookIngestion: '../entities/ingestion.entity.ts#Ingestion as IngestionEntity',
+    Passage: '../services/retrieval.service.ts#Passage as PassageModel',
+  },
 };
 
 /** The codegen configuration for the repository at `root` (paths relative to it). */
@@ -44,7 +49,7 @@ export function codegenConfig(root: string): CodegenConfig {
           enumsAsTypes: true,
           contextType: `../context.ts#${pascal(name)}Context`,
           mappers: mappers[name] ?? {},
-          scalars: { DateTime: { input: 'string', output: 'Date | string' } },
+          scalars: { DateTime: { input: 'string', output: 'Date | string' }, Upload: { input: "Promise<import('@ai-teacher/shared').FileUpload>", output: 'never' } },
           avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
           resolverTypeWrapperSignature: 'Promise<T> | T',
           optionalResolveType: true,

@@ -72,6 +72,16 @@ export class CourseScopeClient {
     return fresh;
   }
 
+  /** The course a book belongs to (books never move), cached for an hour; null when unknown. */
+  async bookCourse(bookId: string): Promise<{ bookId: string; courseId: string; title: string } | null> {
+    const key = `book-course:${bookId}`;
+    const cached = await this.redis.get(key);
+    if (cached) return JSON.parse(cached) as { bookId: string; courseId: string; title: string };
+    const { book } = await this.client.post<{ book: { bookId: string; courseId: string; title: string } | null }>('/internal/book', { bookId });
+    if (book) await this.redis.set(key, JSON.stringify(book), 'EX', 3600);
+    return book;
+  }
+
   /** Null when the course does not exist. */
   async access(identity: Identity, courseId: string): Promise<CourseAccess | null> {
     const m = await this.membership(courseId, identity.userId);

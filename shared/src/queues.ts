@@ -46,3 +46,19 @@ export class Producer<Payload> {
     return this.queue.close();
   }
 }
+
+/** ingest-book: a book's uploaded PDF → text → passages → vectors. One job per (book, file). */
+export interface IngestBookPayload {
+  bookId: string;
+  fileSha256: string;
+  blobKey: string;
+  requestId?: string;
+}
+
+export const ingestBookQueue = defineQueue<IngestBookPayload>({
+  name: 'ingest-book',
+  // Parsing problems are final (UnrecoverableError); retries are for the database, Redis or the
+  // embeddings endpoint being briefly away.
+  defaultJobOptions: { ...standardJobOptions, attempts: 4, backoff: { type: 'exponential', delay: 5_000 } },
+  jobId: (p) => `ingest-${p.bookId}-${p.fileSha256.slice(0, 32)}`,
+});

@@ -28,6 +28,8 @@ export interface WorkerDefinition<Payload> {
   /** Handlers must be idempotent: a job can run again after a crash or a retry. */
   process: (job: Job<Payload>, ctx: { logger: Logger }) => Promise<unknown>;
   concurrency?: number;
+  /** Releases what the definition opened (database, clients) after its worker has stopped. */
+  close?: () => Promise<void>;
 }
 
 export interface RunningWorkers {
@@ -98,6 +100,7 @@ export async function createWorkers(
       shuttingDown = true;
       // Lets running jobs finish; anything not finished in time is retried by another worker.
       await Promise.all(workers.map((w) => w.close()));
+      await Promise.all(definitions.map((d) => d.close?.()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await connection.quit().catch(() => connection.disconnect());
       await probe.quit().catch(() => probe.disconnect());

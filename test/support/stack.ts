@@ -3,6 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import { startAcademicSubgraph } from '@ai-teacher/academic';
 import { startAuthSubgraph } from '@ai-teacher/auth';
+import { startRetrievalSubgraph } from '@ai-teacher/retrieval';
+import { createIngestBookWorker } from '@ai-teacher/retrieval/worker';
+import { createWorkers, type RunningWorkers } from '@ai-teacher/shared';
 import { startRouter, type RunningRouter } from '@ai-teacher/router';
 import type { Env, RunningSubgraph } from '@ai-teacher/shared';
 import { createTestDatabase, createTestRedis, gql, tempDir, type GraphQLResponse } from '@ai-teacher/shared/testing';
@@ -13,6 +16,8 @@ export interface Stack {
   router: RunningRouter;
   auth: RunningSubgraph;
   academic: RunningSubgraph;
+  retrieval: RunningSubgraph;
+  workers: RunningWorkers;
   routerUrl: string;
   authUrl: string;
   identitySecret: string;
@@ -50,18 +55,26 @@ export async function startStack(overrides: { env?: Env; routerEnv?: Env } = {})
   };
   let auth: RunningSubgraph | undefined;
   let academic: RunningSubgraph | undefined;
+  let retrieval: RunningSubgraph | undefined;
+  let workers: RunningWorkers | undefined;
   let router: RunningRouter;
   try {
     auth = await startAuthSubgraph(env);
     academic = await startAcademicSubgraph({ ...env, AUTH_INTERNAL_URL: auth.url });
+    const retrievalEnv = { ...env, ACADEMIC_INTERNAL_URL: academic.url, WORKERS_PORT: '0' };
+    retrieval = await startRetrievalSubgraph(retrievalEnv);
+    workers = await createWorkers([await createIngestBookWorker(retrievalEnv)], { env: retrievalEnv });
     router = await startRouter({
       ...env,
       SUBGRAPH_URL_AUTH: auth.graphqlUrl,
       SUBGRAPH_URL_ACADEMIC: academic.graphqlUrl,
+      SUBGRAPH_URL_RETRIEVAL: retrieval.graphqlUrl,
       AUTH_JWKS_URL: `${auth.url}/.well-known/jwks.json`,
       ...overrides.routerEnv,
     });
   } catch (err) {
+    await workers?.stop();
+    await retrieval?.stop();
     await academic?.stop();
     await auth?.stop();
     await cleanup();
@@ -71,6 +84,8 @@ export async function startStack(overrides: { env?: Env; routerEnv?: Env } = {})
     router,
     auth,
     academic,
+    retrieval,
+    workers,
     routerUrl: router.graphqlUrl,
     authUrl: auth.graphqlUrl,
     identitySecret,
@@ -78,6 +93,8 @@ export async function startStack(overrides: { env?: Env; routerEnv?: Env } = {})
     query: (q, v = {}, token, headers) => gql(router.graphqlUrl, q, v, { ...(token ? { token } : {}), ...(headers ? { headers } : {}) }),
     async stop() {
       await router.stop();
+      await workers.stop();
+      await retrieval.stop();
       await academic.stop();
       await auth.stop();
       await cleanup();

@@ -1,4 +1,4 @@
 import { createWorkers, runService } from '@ai-teacher/shared';
 import { workerDefinitions } from './workers.ts';
 
-await runService('workers', () => createWorkers(workerDefinitions()));
+await runService('workers', async () => createWorkers(await workerDefinitions()));

@@ -1,9 +1,10 @@
-import type { WorkerDefinition } from '@ai-teacher/shared';
+import type { Env, WorkerDefinition } from '@ai-teacher/shared';
+import { createIngestBookWorker } from '@ai-teacher/retrieval/worker';
 
 /**
  * Every queue consumer this process runs. Each feature adds its `create<Name>Worker()` here
- * (ingest-book, generate-exam, deliver-notification as they land).
+ * (generate-exam and deliver-notification as they land).
  */
-export function workerDefinitions(): WorkerDefinition<never>[] {
-  return [];
+export async function workerDefinitions(env: Env = {}): Promise<WorkerDefinition<never>[]> {
+  return [await createIngestBookWorker(env)];
 }

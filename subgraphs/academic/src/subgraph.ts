@@ -68,6 +68,17 @@ export async function startAcademicSubgraph(env: Env = {}): Promise<RunningSubgr
           next(err);
         }
       });
+      // Which course a book belongs to (retrieval checks uploads and reads against the course).
+      app.post('/internal/book', requireServiceProof(deps.identitySecret), express.json(), async (req, res, next) => {
+        try {
+          const { bookId } = parseInput(z.object({ bookId: z.uuid() }), req.body);
+          const [book] = await new BookRepository(deps.orm.em.fork()).byIds([bookId]);
+          res.json({ book: book ? { bookId: book.id, courseId: book.courseId, title: book.title } : null });
+        } catch (err) {
+          if (err instanceof AppError) return void res.status(400).json({ error: err.message });
+          next(err);
+        }
+      });
     },
     context(base) {
       const em = base.em;

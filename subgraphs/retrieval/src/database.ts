@@ -1,0 +1,9 @@
+import type { OrmDefinition } from '@ai-teacher/shared';
+import { Ingestion } from './entities/ingestion.entity.ts';
+import { Migration20261127020000_init } from './migrations/Migration20261127020000_init.ts';
+
+export const ormDefinition: OrmDefinition = {
+  schema: 'retrieval',
+  entities: [Ingestion],
+  migrations: [{ name: 'Migration20261127020000_init', class: Migration20261127020000_init }],
+};

@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto';
+import {
+  BadUserInputError,
+  ForbiddenError,
+  type FileUpload,
+  type Identity,
+  type IngestBookPayload,
+  NotFoundError,
+  parseInput,
+  type Producer,
+  readUpload,
+  UnauthenticatedError,
+} from '@ai-teacher/shared';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Ingestion } from '../entities/ingestion.entity.ts';
+import { looksLikePdf } from '../ingest/pdf-text.ts';
+import type { ChunkRepository } from '../repositories/chunk.repository.ts';
+import type { IngestionRepository } from '../repositories/ingestion.repository.ts';
+import type { RetrievalRuntime } from '../runtime.ts';
+import { reciprocalRankFusion } from '../search/fusion.ts';
+import { queryTerms } from '../search/query-terms.ts';
+
+const id = z.uuid({ message: 'must be a valid id' });
+const queryInput = z
+  .string()
+  .transform((s) => s.trim())
+  .pipe(z.string().min(1, 'must not be blank').max(2000, 'must be at most 2000 characters'));
+const limitInput = z.number().int().min(1, 'must be at least 1').max(20, 'must be at most 20');
+
+export interface Passage {
+  text: string;
+  score: number;
+  book: { id: string };
+  pageStart: number;
+  pageEnd: number;
+  section: string | null;
+}
+
+/** How many candidates each ranking contributes before fusion. */
+const CANDIDATES = 50;
+
+export class RetrievalService {
+  private readonly d: {
+    identity: Identity | null;
+    runtime: RetrievalRuntime;
+    ingestions: IngestionRepository;
+    chunks: ChunkRepository;
+    producer: Producer<IngestBookPayload>;
+    logger: Logger;
+    requestId: string;
+  };
+
+  constructor(deps: RetrievalService['d']) {
+    this.d = deps;
+  }
+
+  private user(): Identity {
+    if (!this.d.identity) throw new UnauthenticatedError();
+    return this.d.identity;
+  }
+
+  async upload(rawBookId: unknown, file: Promise<FileUpload>): Promise<Ingestion> {
+    const user = this.user();
+    const bookId = parseInput(id, rawBookId, 'bookId');
+    const book = await this.d.runtime.scope.bookCourse(bookId);
+    if (!book) throw new NotFoundError('No book with this id');
+    const access = await this.d.runtime.scope.access(user, book.courseId);
+    if (!access?.canTeach) throw new ForbiddenError('Only administrators and the course’s teachers can upload its books');
+
+    const { filename, data } = await readUpload(file, this.d.runtime.config.UPLOAD_MAX_BYTES, 'file');
+    if (data.length === 0) throw new BadUserInputError('file: empty file', 'file');
+    if (!looksLikePdf(data)) throw new BadUserInputError('file: not a PDF (the file does not start with %PDF-)', 'file');
+    const sha = createHash('sha256').update(data).digest('hex');
+
+    const existing = await this.d.ingestions.byBookId(bookId);
+    if (existing && existing.fileSha256 === sha && existing.status !== 'FAILED') return existing; // same file again: one job
+
+    const blobKey = `books/${bookId}/${sha}.pdf`;
+    await this.d.runtime.blobs.put(blobKey, data, 'application/pdf');
+    const ingestion = await this.d.ingestions.start({ bookId, courseId: book.courseId, fileSha256: sha, blobKey, fileName: filename.slice(0, 255), fileSize: data.length });
+    const payload = { bookId, fileSha256: sha, blobKey, requestId: this.d.requestId };
+    // A failed job for the same file stays in the queue for inspection; retrying means replacing it.
+    const previous = await this.d.producer.queue.getJob(`ingest-${bookId}-${sha.slice(0, 32)}`);
+    if (previous && (await previous.isFailed())) await previous.remove();
+    await this.d.producer.add(payload);
+    this.d.logger.info({ bookId, size: data.length, sha }, 'book file uploaded; ingestion queued');
+    return ingestion;
+  }
+
+  /** The ingestion of a book, for those who may read its course. */
+  async ingestionOf(bookId: string, loaded: Ingestion | null): Promise<Ingestion | null> {
+    const user = this.user();
+    if (!loaded) return null;
+    const access = await this.d.runtime.scope.access(user, loaded.courseId);
+    if (!access?.canRead) throw new ForbiddenError('You are not enrolled in or teaching this course');
+    void bookId;
+    return loaded;
+  }
+
+  async search(rawCourseId: unknown, rawQuery: unknown, rawLimit: unknown): Promise<Passage[]> {
+    const user = this.user();
+    const courseId = parseInput(id, rawCourseId, 'courseId');
+    const query = parseInput(queryInput, rawQuery, 'query');
+    const limit = parseInput(limitInput, rawLimit ?? 5, 'limit');
+    // The scope comes from academic, never from the client.
+    const access = await this.d.runtime.scope.access(user, courseId);
+    if (!access) throw new NotFoundError('No course with this id');
+    if (!access.canRead) throw new ForbiddenError('You are not enrolled in or teaching this course');
+
+    const [vector] = await this.d.runtime.embedder.embed([query]);
+    const [text, dense] = await Promise.all([
+      this.d.chunks.fullText(courseId, queryTerms(query), CANDIDATES),
+      this.d.runtime.vectors.search(access.scope, vector!, CANDIDATES),
+    ]);
+    const fused = reciprocalRankFusion([text.map((h) => h.id), dense.map((h) => h.id)]).slice(0, limit * 3);
+    const rows = new Map((await this.d.chunks.byIds(fused.map((f) => f.id), courseId)).map((r) => [r.id, r]));
+    // Vectors of a replaced file may outlive its passages for a moment: only live passages count.
+    return fused
+      .filter((f) => rows.has(f.id))
+      .slice(0, limit)
+      .map((f) => {
+        const r = rows.get(f.id)!;
+        return { text: r.text, score: f.score, book: { id: r.bookId }, pageStart: r.pageStart, pageEnd: r.pageEnd, section: r.section };
+      });
+  }
+}
