@@ -1,0 +1,193 @@
+// Retrieval through the router: a teacher uploads the real Python textbook, it is ingested by the
+// worker, and students of that course (and nobody else) find its pages. Then every malformed file.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { repoRoot } from '@ai-teacher/shared';
+import { errorCode, type GraphQLResponse } from '@ai-teacher/shared/testing';
+import { ADMIN, login, newEmail, REFRESH, registerUser, SET_ROLE, startStack, type Session, type Stack } from '../support/stack.ts';
+
+const data = join(repoRoot, '..', 'shared', 'data');
+let stack: Stack;
+let admin: Session;
+let teacher: { id: string; token: string };
+let student: { id: string; token: string };
+let outsider: { id: string; token: string };
+let course: string;
+let otherCourse: string;
+let book: string;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function asAdmin(query: string, variables: Record<string, unknown> = {}): Promise<any> {
+  const res = await stack.query(query, variables, admin.accessToken);
+  if (res.errors) throw new Error(JSON.stringify(res.errors));
+  return res.data;
+}
+
+/** A GraphQL multipart request, as web and mobile clients send it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function upload(bookId: string, bytes: Buffer, filename: string, token?: string): Promise<GraphQLResponse<any>> {
+  const form = new FormData();
+  form.append('operations', JSON.stringify({ query: 'mutation($b: ID!, $f: Upload!) { uploadBookFile(bookId: $b, file: $f) { status progress error fileName fileSize } }', variables: { b: bookId, f: null } }));
+  form.append('map', JSON.stringify({ 0: ['variables.f'] }));
+  form.append('0', new Blob([bytes], { type: 'application/pdf' }), filename);
+  const res = await fetch(stack.routerUrl, { method: 'POST', body: form, headers: { 'apollo-require-preflight': 'true', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+  return { status: res.status, headers: res.headers, ...((await res.json()) as object) };
+}
+
+const INGESTION = `query($c: ID!) { course(id: $c) { books { id title ingestion { status progress pageCount chunkCount error } } } }`;
+
+async function waitForIngestion(courseId: string, bookId: string, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await stack.query(INGESTION, { c: courseId }, admin.accessToken);
+    const ing = res.data!.course.books.find((b: { id: string }) => b.id === bookId).ingestion;
+    if (ing && (ing.status === 'READY' || ing.status === 'FAILED')) return ing;
+    if (Date.now() > deadline) throw new Error(`ingestion still ${JSON.stringify(ing)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function userWithRole(role: 'STUDENT' | 'TEACHER') {
+  const u = await registerUser(stack, newEmail(role.toLowerCase()));
+  if (role === 'STUDENT') return { id: u.user.id, token: u.accessToken };
+  await asAdmin(SET_ROLE, { userId: u.user.id, role });
+  const refreshed = await stack.query<{ refreshToken: Session }>(REFRESH, { token: u.refreshToken });
+  return { id: u.user.id, token: refreshed.data!.refreshToken.accessToken };
+}
+
+async function newBook(courseId: string, title: string): Promise<string> {
+  return (await asAdmin(`mutation($c: ID!, $t: String!) { createBook(courseId: $c, title: $t, authors: ["OpenStax"]) { id } }`, { c: courseId, t: title })).createBook.id;
+}
+
+beforeAll(async () => {
+  stack = await startStack();
+  admin = (await login(stack, ADMIN.email, ADMIN.password)).data!.login;
+  teacher = await userWithRole('TEACHER');
+  student = await userWithRole('STUDENT');
+  outsider = await userWithRole('STUDENT');
+  const report = await asAdmin(`mutation($d: String!) { importAcademicData(format: JSON, document: $d) { applied } }`, {
+    d: JSON.stringify({ faculties: [{ name: 'Science', departments: [{ name: 'CS', semesters: [{ name: 'Fall', courses: [{ code: 'PY1', title: 'Python' }, { code: 'BIO1', title: 'Biology' }] }] }] }] }),
+  });
+  expect(report.importAcademicData.applied).toBe(true);
+  const tree = await asAdmin(`{ faculties { departments { semesters { courses { id code } } } } }`);
+  const courses = tree.faculties[0].departments[0].semesters[0].courses as { id: string; code: string }[];
+  course = courses.find((c) => c.code === 'PY1')!.id;
+  otherCourse = courses.find((c) => c.code === 'BIO1')!.id;
+  await asAdmin(`mutation($c: ID!, $u: ID!) { assignTeacher(courseId: $c, userId: $u) { id } }`, { c: course, u: teacher.id });
+  await asAdmin(`mutation($c: ID!, $u: ID!) { enrollStudent(courseId: $c, userId: $u) { id } }`, { c: course, u: student.id });
+  await asAdmin(`mutation($c: ID!, $u: ID!) { enrollStudent(courseId: $c, userId: $u) { id } }`, { c: otherCourse, u: outsider.id });
+  book = await newBook(course, 'Introduction to Python Programming');
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const SEARCH = `query($c: ID!, $q: String!, $l: Int) { searchCourseMaterial(courseId: $c, query: $q, limit: $l) { text score pageStart pageEnd section book { id title } } }`;
+
+describe('the Python textbook', () => {
+  it('the course teacher uploads it through the router; the worker makes it READY', async () => {
+    const pdf = readFileSync(join(data, 'textbooks', 'intro-python-programming.pdf'));
+    const res = await upload(book, pdf, 'intro-python-programming.pdf', teacher.token);
+    expect(res.errors).toBeUndefined();
+    expect(res.data.uploadBookFile).toMatchObject({ status: 'PENDING', fileName: 'intro-python-programming.pdf', fileSize: pdf.length });
+    const done = await waitForIngestion(course, book);
+    expect(done).toMatchObject({ status: 'READY', progress: 1, pageCount: 200, error: null });
+    expect(done.chunkCount).toBeGreaterThan(150);
+  }, 120_000);
+
+  it('the same file again is the same ingestion, not a new job', async () => {
+    const pdf = readFileSync(join(data, 'textbooks', 'intro-python-programming.pdf'));
+    const again = await upload(book, pdf, 'copy.pdf', teacher.token);
+    expect(again.data.uploadBookFile).toMatchObject({ status: 'READY', fileName: 'intro-python-programming.pdf' });
+  });
+
+  it('an enrolled student finds the right pages, with book, section and page span', async () => {
+    const res = await stack.query(SEARCH, { c: course, q: 'How does a while loop repeat code until a condition is false?', l: 5 }, student.token);
+    expect(res.errors).toBeUndefined();
+    const passages = res.data!.searchCourseMaterial;
+    expect(passages).toHaveLength(5);
+    expect(passages[0].book).toEqual({ id: book, title: 'Introduction to Python Programming' });
+    // Chapter 5 "Loops" is on pages 72–88 of this book.
+    expect(passages.some((p: { pageStart: number; pageEnd: number }) => p.pageStart >= 70 && p.pageEnd <= 90)).toBe(true);
+    for (const p of passages) {
+      expect(p.pageEnd - p.pageStart).toBeLessThan(3);
+      expect(p.text.split(/\s+/).length).toBeLessThanOrEqual(600);
+    }
+    expect(passages.map((p: { score: number }) => p.score)).toEqual([...passages.map((p: { score: number }) => p.score)].sort((a, b) => b - a));
+  });
+
+  it('nobody outside the course reads it: another course’s student, anonymous, wrong course', async () => {
+    expect(errorCode(await stack.query(SEARCH, { c: course, q: 'while loop' }, outsider.token))).toBe('FORBIDDEN');
+    expect(errorCode(await stack.query(SEARCH, { c: course, q: 'while loop' }))).toBe('UNAUTHENTICATED');
+    // The other course has no Python book: its search never returns this course's passages.
+    const other = await stack.query(SEARCH, { c: otherCourse, q: 'while loop' }, outsider.token);
+    expect(other.data!.searchCourseMaterial).toEqual([]);
+  });
+
+  it('rejects bad search input', async () => {
+    const cases: [Record<string, unknown>, string, string | undefined][] = [
+      [{ c: 'nope', q: 'x' }, 'BAD_USER_INPUT', 'courseId'],
+      [{ c: course, q: '   ' }, 'BAD_USER_INPUT', 'query'],
+      [{ c: course, q: 'x', l: 500 }, 'BAD_USER_INPUT', 'limit'],
+      [{ c: '00000000-0000-4000-8000-000000000000', q: 'x' }, 'NOT_FOUND', undefined],
+    ];
+    for (const [vars, code, field] of cases) {
+      const res = await stack.query(SEARCH, vars, student.token);
+      expect([errorCode(res), res.errors?.[0]?.extensions?.field]).toEqual([code, field]);
+    }
+  });
+
+  it('only ADMIN and the course teacher may upload', async () => {
+    const pdf = readFileSync(join(data, 'bad-inputs', 'garbage-xref.pdf'));
+    expect(errorCode(await upload(book, pdf, 'x.pdf', student.token))).toBe('FORBIDDEN');
+    expect(errorCode(await upload(book, pdf, 'x.pdf'))).toBe('UNAUTHENTICATED');
+    const other = await userWithRole('TEACHER');
+    expect(errorCode(await upload(book, pdf, 'x.pdf', other.token))).toBe('FORBIDDEN');
+    expect(errorCode(await upload('00000000-0000-4000-8000-000000000000', pdf, 'x.pdf', admin.accessToken))).toBe('NOT_FOUND');
+  });
+});
+
+describe('malformed files (../shared/data/bad-inputs)', () => {
+  it.each([
+    ['empty.pdf', 'file: empty file'],
+    ['not-a-pdf.pdf', 'file: not a PDF'],
+  ])('%s is refused at upload with BAD_USER_INPUT', async (file, message) => {
+    const b = await newBook(otherCourse, `Bad ${file}`);
+    const res = await upload(b, readFileSync(join(data, 'bad-inputs', file)), file, admin.accessToken);
+    expect(errorCode(res)).toBe('BAD_USER_INPUT');
+    expect(res.errors![0]!.extensions!.field).toBe('file');
+    expect(res.errors![0]!.message).toContain(message);
+    const status = await stack.query(INGESTION, { c: otherCourse }, admin.accessToken);
+    expect(status.data!.course.books.find((x: { id: string }) => x.id === b).ingestion).toBeNull();
+  });
+
+  it.each([
+    ['truncated.pdf', 'FAILED', /truncated or damaged PDF/],
+    ['encrypted.pdf', 'FAILED', /password-protected PDF is not supported/],
+    ['image-only.pdf', 'FAILED', /no extractable text \(scanned\/image-only PDF; OCR not supported\)/],
+    ['huge-page-count.pdf', 'FAILED', /too many pages \(3000 > 2000\)/],
+    ['garbage-xref.pdf', 'READY', null],
+  ])('%s ends %s with a specific reason, never stuck or half-written', async (file, status, reason) => {
+    const b = await newBook(otherCourse, `Bad ${file}`);
+    const res = await upload(b, readFileSync(join(data, 'bad-inputs', file)), file, admin.accessToken);
+    expect(res.errors).toBeUndefined();
+    const done = await waitForIngestion(otherCourse, b, 60_000);
+    expect(done.status).toBe(status);
+    if (reason) {
+      expect(done.error).toMatch(reason);
+      expect(done.chunkCount).toBeNull();
+    } else {
+      expect(done).toMatchObject({ pageCount: 4, error: null });
+      expect(done.chunkCount).toBeGreaterThan(0);
+    }
+  }, 90_000);
+
+  it('failed books left no passages behind, and the worker still serves the next job', async () => {
+    const res = await stack.query(SEARCH, { c: otherCourse, q: 'isotopes neutrons electrons' }, outsider.token);
+    const titles = new Set(res.data!.searchCourseMaterial.map((p: { book: { title: string } }) => p.book.title));
+    expect([...titles]).toEqual(['Bad garbage-xref.pdf']);
+    expect((await fetch(`${stack.workers.url}/ready`)).status).toBe(200);
+  });
+});
