@@ -46,7 +46,8 @@ export class CachedEmbedder implements Embedder {
     let j = 0;
     for (let i = 0; i < texts.length; i++) {
       const hit = cached[i];
-      out.push(hit ? Array.from(new Float32Array(hit.buffer, hit.byteOffset, hit.byteLength / 4)) : fresh[j++]!);
+      // Redis buffers may sit at any offset of a shared slab: copy before viewing as floats.
+      out.push(hit ? Array.from(new Float32Array(Uint8Array.from(hit).buffer)) : fresh[j++]!);
     }
     return out;
   }
