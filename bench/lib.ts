@@ -31,18 +31,18 @@ export async function waitReady(url: string): Promise<void> {
 export interface BenchStack {
   databaseUrl: string;
   secret: string;
-  ports: { router: number; auth: number; academic: number };
+  ports: { router: number; auth: number; academic: number; retrieval: number; workers: number };
   routerUrl: string;
   stop(): Promise<void>;
 }
 
-/** Auth, academic and the router as production processes on free ports. */
+/** Auth, academic, retrieval, the workers and the router as production processes on free ports. */
 export async function startBenchStack(extraEnv: Record<string, string> = {}): Promise<BenchStack> {
   const db = await createTestDatabase('ait_bench');
   const redis = await createTestRedis();
   const dataDir = tempDir();
   const secret = randomBytes(32).toString('hex');
-  const ports = { router: await freePort(), auth: await freePort(), academic: await freePort() };
+  const ports = { router: await freePort(), auth: await freePort(), academic: await freePort(), retrieval: await freePort(), workers: await freePort() };
   const common = {
     ...process.env,
     NODE_ENV: 'production',
@@ -71,10 +71,16 @@ export async function startBenchStack(extraEnv: Record<string, string> = {}): Pr
     await waitReady(`http://127.0.0.1:${ports.auth}/ready`);
     run('subgraphs/academic/src/index.ts', { PORT: String(ports.academic), AUTH_INTERNAL_URL: `http://127.0.0.1:${ports.auth}` });
     await waitReady(`http://127.0.0.1:${ports.academic}/ready`);
+    const academicInternal = { ACADEMIC_INTERNAL_URL: `http://127.0.0.1:${ports.academic}` };
+    run('subgraphs/retrieval/src/index.ts', { PORT: String(ports.retrieval), ...academicInternal });
+    run('workers/src/index.ts', { WORKERS_PORT: String(ports.workers), ...academicInternal });
+    await waitReady(`http://127.0.0.1:${ports.retrieval}/ready`);
+    await waitReady(`http://127.0.0.1:${ports.workers}/ready`);
     run('router/src/index.ts', {
       PORT: String(ports.router),
       SUBGRAPH_URL_AUTH: `http://127.0.0.1:${ports.auth}/graphql`,
       SUBGRAPH_URL_ACADEMIC: `http://127.0.0.1:${ports.academic}/graphql`,
+      SUBGRAPH_URL_RETRIEVAL: `http://127.0.0.1:${ports.retrieval}/graphql`,
       AUTH_JWKS_URL: `http://127.0.0.1:${ports.auth}/.well-known/jwks.json`,
     });
     await waitReady(`http://127.0.0.1:${ports.router}/ready`);
@@ -83,4 +89,31 @@ export async function startBenchStack(extraEnv: Record<string, string> = {}): Pr
     throw err;
   }
   return { databaseUrl: db.url, secret, ports, routerUrl: `http://127.0.0.1:${ports.router}/graphql`, stop };
+}
+
+/** A GraphQL multipart upload of a book file through the router. */
+export async function uploadBook(routerUrl: string, token: string, bookId: string, bytes: Buffer, filename: string): Promise<{ data?: { uploadBookFile: { status: string } }; errors?: unknown[] }> {
+  const form = new FormData();
+  form.append('operations', JSON.stringify({ query: 'mutation($b: ID!, $f: Upload!) { uploadBookFile(bookId: $b, file: $f) { status } }', variables: { b: bookId, f: null } }));
+  form.append('map', JSON.stringify({ 0: ['variables.f'] }));
+  form.append('0', new Blob([bytes], { type: 'application/pdf' }), filename);
+  const res = await fetch(routerUrl, { method: 'POST', body: form, headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' } });
+  return (await res.json()) as { data?: { uploadBookFile: { status: string } }; errors?: unknown[] };
+}
+
+/** Polls until the book's ingestion is READY or FAILED. */
+export async function waitIngested(routerUrl: string, token: string, courseId: string, bookId: string, timeoutMs = 300_000): Promise<{ status: string; pageCount: number; chunkCount: number; error: string | null }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(routerUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: 'query($c: ID!) { course(id: $c) { books { id ingestion { status pageCount chunkCount error } } } }', variables: { c: courseId } }),
+    });
+    const body = (await res.json()) as { data: { course: { books: { id: string; ingestion: { status: string; pageCount: number; chunkCount: number; error: string | null } | null }[] } } };
+    const ing = body.data.course.books.find((b) => b.id === bookId)?.ingestion;
+    if (ing && (ing.status === 'READY' || ing.status === 'FAILED')) return ing;
+    if (Date.now() > deadline) throw new Error(`ingestion not finished: ${JSON.stringify(ing)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
