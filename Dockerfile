@@ -8,6 +8,7 @@ COPY router/package.json router/
 COPY workers/package.json workers/
 COPY subgraphs/auth/package.json subgraphs/auth/
 COPY subgraphs/academic/package.json subgraphs/academic/
+COPY subgraphs/retrieval/package.json subgraphs/retrieval/
 RUN npm ci --no-audit --no-fund --omit=dev --ignore-scripts=false
 COPY . .
 USER node

@@ -60,8 +60,10 @@ async function newBook(courseId: string, title: string): Promise<string> {
   return (await asAdmin(`mutation($c: ID!, $t: String!) { createBook(courseId: $c, title: $t, authors: ["OpenStax"]) { id } }`, { c: courseId, t: title })).createBook.id;
 }
 
+const UPLOAD_LIMIT = 8 * 1024 * 1024;
+
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ env: { UPLOAD_MAX_BYTES: String(UPLOAD_LIMIT) } });
   admin = (await login(stack, ADMIN.email, ADMIN.password)).data!.login;
   teacher = await userWithRole('TEACHER');
   student = await userWithRole('STUDENT');
@@ -150,6 +152,17 @@ describe('the Python textbook', () => {
 });
 
 describe('malformed files (../shared/data/bad-inputs)', () => {
+  it('a file over the size limit is refused at upload, nothing stored', async () => {
+    const b = await newBook(otherCourse, 'Too big');
+    const big = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(UPLOAD_LIMIT + 1024, 0x20)]);
+    const res = await upload(b, big, 'big.pdf', admin.accessToken);
+    expect(errorCode(res)).toBe('BAD_USER_INPUT');
+    expect(res.errors![0]!.extensions!.field).toBe('file');
+    expect(res.errors![0]!.message).toMatch(/larger than|too large|at most/i);
+    const status = await stack.query(INGESTION, { c: otherCourse }, admin.accessToken);
+    expect(status.data!.course.books.find((x: { id: string }) => x.id === b).ingestion).toBeNull();
+  });
+
   it.each([
     ['empty.pdf', 'file: empty file'],
     ['not-a-pdf.pdf', 'file: not a PDF'],
@@ -190,4 +203,28 @@ describe('malformed files (../shared/data/bad-inputs)', () => {
     expect([...titles]).toEqual(['Bad garbage-xref.pdf']);
     expect((await fetch(`${stack.workers.url}/ready`)).status).toBe(200);
   });
+});
+
+describe('a new file for a book', () => {
+  it('replaces all of the old passages; searches find only the new file', async () => {
+    const b = await newBook(otherCourse, 'Replaced');
+    const q = { c: otherCourse, q: 'covalent bonds between atoms share electrons', l: 20 };
+    const pagesOf = async () => {
+      const res = await stack.query(SEARCH, q, outsider.token);
+      return res.data!.searchCourseMaterial.filter((p: { book: { id: string } }) => p.book.id === b);
+    };
+    expect((await upload(b, readFileSync(join(data, 'textbooks', 'biology-2e-excerpt.pdf')), 'biology.pdf', admin.accessToken)).errors).toBeUndefined();
+    const first = await waitForIngestion(otherCourse, b);
+    expect(first).toMatchObject({ status: 'READY', pageCount: 59 });
+    expect((await pagesOf()).some((p: { pageStart: number }) => p.pageStart > 4)).toBe(true);
+
+    expect((await upload(b, readFileSync(join(data, 'bad-inputs', 'garbage-xref.pdf')), 'four-pages.pdf', admin.accessToken)).data.uploadBookFile.status).toBe('PENDING');
+    const second = await waitForIngestion(otherCourse, b);
+    expect(second).toMatchObject({ status: 'READY', pageCount: 4 });
+    expect(second.chunkCount).toBeLessThan(first.chunkCount);
+    const after = await pagesOf();
+    expect(after.length).toBeGreaterThan(0);
+    // Every passage of the book now comes from the 4-page file.
+    for (const p of after) expect(p.pageEnd).toBeLessThanOrEqual(4);
+  }, 120_000);
 });

@@ -21,10 +21,14 @@ export const retrievalConfigSchema = z.object({
   EMBEDDINGS_BASE_URL: z.url().optional(),
   EMBEDDINGS_MODEL: z.string().default('text-embedding-3-small'),
   EMBEDDINGS_API_KEY: z.string().optional(),
+  /** Dimensions of the offline hashing embedder (more dimensions, fewer feature collisions). */
+  EMBEDDINGS_LOCAL_DIMENSIONS: z.coerce.number().int().min(64).max(16384).default(4096),
   EMBEDDINGS_BATCH_SIZE: z.coerce.number().int().positive().default(64),
   EMBEDDINGS_CACHE_TTL: zc.seconds.default(24 * 3600),
   /** `postgres` (default, no extra server) or `qdrant` (QDRANT_URL). */
   VECTOR_STORE: z.enum(['postgres', 'qdrant']).default('postgres'),
+  /** Memory for decoded course vectors in each retrieval process (postgres store). */
+  VECTOR_CACHE_MB: z.coerce.number().int().min(0).default(256),
   QDRANT_URL: z.url().optional(),
   QDRANT_API_KEY: z.string().optional(),
   QDRANT_COLLECTION: z.string().default('course_chunks'),

@@ -27,8 +27,8 @@ export function createRetrievalRuntime(opts: { config: RetrievalConfig; dataDir:
       : new LocalBlobStore(config.BLOB_DIR ?? join(opts.dataDir, 'blobs'));
   const inner: Embedder = config.EMBEDDINGS_BASE_URL
     ? new OpenAIEmbedder({ baseURL: config.EMBEDDINGS_BASE_URL, model: config.EMBEDDINGS_MODEL, apiKey: config.EMBEDDINGS_API_KEY, batchSize: config.EMBEDDINGS_BATCH_SIZE })
-    : new LocalHashingEmbedder();
-  const vectors: VectorStore = config.VECTOR_STORE === 'qdrant' ? new QdrantVectorStore(config) : new PostgresVectorStore(opts.orm);
+    : new LocalHashingEmbedder(config.EMBEDDINGS_LOCAL_DIMENSIONS);
+  const vectors: VectorStore = config.VECTOR_STORE === 'qdrant' ? new QdrantVectorStore(config) : new PostgresVectorStore(opts.orm, { cacheBytes: config.VECTOR_CACHE_MB * 1024 * 1024 });
   const scope = new CourseScopeClient(new InternalClient({ secret: opts.identitySecret, service: opts.service, baseUrl: config.ACADEMIC_INTERNAL_URL }), opts.redis);
   return { config, blobs, embedder: new CachedEmbedder(inner, opts.redis, config.EMBEDDINGS_CACHE_TTL), vectors, scope };
 }

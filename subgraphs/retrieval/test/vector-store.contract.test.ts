@@ -78,6 +78,43 @@ afterAll(async () => {
 
 contract('postgres', async () => ({ store: new PostgresVectorStore(orm), done: async () => undefined }));
 
+describe('postgres vector store across processes', () => {
+  // The worker writes, the subgraph reads: the reader's cached course vectors must never be stale.
+  it('a reader sees another process’s writes and deletions on its next search', async () => {
+    const reader = new PostgresVectorStore(orm);
+    const writer = new PostgresVectorStore(orm);
+    const course = scopeOf(randomUUID());
+    const book = randomUUID();
+    const [x, y] = [randomUUID(), randomUUID()];
+    await writer.upsert([{ id: x, vector: unit(1), payload: { ...course, bookId: book, generation: 'g1' } }]);
+    expect((await reader.search(course, unit(2), 10)).map((h) => h.id)).toEqual([x]);
+    await writer.upsert([{ id: y, vector: unit(2), payload: { ...course, bookId: book, generation: 'g2' } }]);
+    expect((await reader.search(course, unit(2), 10)).map((h) => h.id)).toEqual([y, x]);
+    await writer.deleteBook(book, 'g2');
+    expect((await reader.search(course, unit(2), 10)).map((h) => h.id)).toEqual([y]);
+  });
+
+  it('vectors of another dimension (an earlier embedding model) are ignored, not mis-scored', async () => {
+    const store = new PostgresVectorStore(orm);
+    const course = scopeOf(randomUUID());
+    const [old, current] = [randomUUID(), randomUUID()];
+    await store.upsert([
+      { id: old, vector: [1, 0, 0, 0], payload: { ...course, bookId: randomUUID(), generation: 'g1' } },
+      { id: current, vector: unit(3), payload: { ...course, bookId: randomUUID(), generation: 'g1' } },
+    ]);
+    expect((await store.search(course, unit(3), 10)).map((h) => h.id)).toEqual([current]);
+  });
+
+  it('scores are cosines of the stored float32 vectors', async () => {
+    const store = new PostgresVectorStore(orm);
+    const course = scopeOf(randomUUID());
+    const id = randomUUID();
+    await store.upsert([{ id, vector: unit(4), payload: { ...course, bookId: randomUUID(), generation: 'g1' } }]);
+    const [hit] = await store.search(course, unit(4), 1);
+    expect(hit!.score).toBeCloseTo(1, 5);
+  });
+});
+
 const qdrantConfig = (url: string, collection: string) => ({ QDRANT_URL: url, QDRANT_API_KEY: undefined, QDRANT_COLLECTION: collection, QDRANT_SHARDS: 4, QDRANT_REPLICATION: 2 });
 const double = new QdrantDouble();
 contract('qdrant (HTTP double)', async () => {

@@ -32,7 +32,7 @@ export class LocalHashingEmbedder implements Embedder {
   readonly model: string;
   readonly dimensions: number;
 
-  constructor(dimensions = 1024) {
+  constructor(dimensions = 4096) {
     this.dimensions = dimensions;
     this.model = `local-hash-v1-${dimensions}`;
   }
