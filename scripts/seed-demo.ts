@@ -1,5 +1,6 @@
 // `npm run seed:demo`: a small university to try the API with, through the running router
 // (start it first with `npm start`). Safe to run again: existing accounts and data are kept.
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { devSecret, repoRoot } from '@ai-teacher/shared';
 
@@ -68,9 +69,9 @@ try {
   const report = (await must(`mutation($d: String!) { importAcademicData(format: JSON, document: $d) { applied errors { row message } } }`, { d: document }, admin.accessToken)).importAcademicData;
   if (!report.applied) throw new Error(`import refused: ${JSON.stringify(report.errors)}`);
 
-  const books: Record<string, { title: string; authors: string[] }> = {
-    CS101: { title: 'Introduction to Python Programming', authors: ['Udayan Das', 'Aubrey Lawson', 'Chris Mayfield', 'Narges Norouzi'] },
-    BIO110: { title: 'Biology 2e (Chapters 2–3)', authors: ['Mary Ann Clark', 'Matthew Douglas', 'Jung Choi'] },
+  const books: Record<string, { title: string; authors: string[]; file: string }> = {
+    CS101: { title: 'Introduction to Python Programming', authors: ['Udayan Das', 'Aubrey Lawson', 'Chris Mayfield', 'Narges Norouzi'], file: 'intro-python-programming.pdf' },
+    BIO110: { title: 'Biology 2e (Chapters 2–3)', authors: ['Mary Ann Clark', 'Matthew Douglas', 'Jung Choi'], file: 'biology-2e-excerpt.pdf' },
   };
   const { myCourses } = await must(`{ myCourses { id code books { id } } }`, {}, teacher.accessToken);
   for (const course of myCourses as { id: string; code: string; books: unknown[] }[]) {
@@ -80,6 +81,22 @@ try {
     }
   }
 
+  // The teacher uploads each course's textbook (when ../shared/data is there); the workers ingest it.
+  const { myCourses: withBooks } = await must(`{ myCourses { code books { id ingestion { status } } } }`, {}, teacher.accessToken);
+  for (const course of withBooks as { code: string; books: { id: string; ingestion: { status: string } | null }[] }[]) {
+    const pdf = join(repoRoot, '..', 'shared', 'data', 'textbooks', books[course.code]?.file ?? '-');
+    const target = course.books[0];
+    if (!target || !existsSync(pdf) || (target.ingestion && target.ingestion.status !== 'FAILED')) continue;
+    const form = new FormData();
+    form.append('operations', JSON.stringify({ query: 'mutation($b: ID!, $f: Upload!) { uploadBookFile(bookId: $b, file: $f) { status } }', variables: { b: target.id, f: null } }));
+    form.append('map', JSON.stringify({ 0: ['variables.f'] }));
+    form.append('0', new Blob([readFileSync(pdf)], { type: 'application/pdf' }), books[course.code]!.file);
+    const res = await fetch(url, { method: 'POST', body: form, headers: { authorization: `Bearer ${teacher.accessToken}`, 'apollo-require-preflight': 'true' } });
+    const body = (await res.json()) as { errors?: GqlError[] };
+    if (body.errors?.length) throw new Error(`upload of ${books[course.code]!.file}: ${body.errors[0]!.message}`);
+    console.log(`uploaded ${books[course.code]!.file} for ${course.code}; ingestion runs in the background`);
+  }
+
   console.log(`\nDemo university ready at ${url}\n`);
   console.log('  role     email                          password');
   console.log(`  ADMIN    ${adminEmail.padEnd(30)} ${process.env.ADMIN_PASSWORD ? '(your ADMIN_PASSWORD)' : adminPassword}`);
@@ -87,7 +104,8 @@ try {
   console.log(`  STUDENT  ${people.alice.email.padEnd(30)} ${people.alice.password}   (CS101, BIO110)`);
   console.log(`  STUDENT  ${people.bob.email.padEnd(30)} ${people.bob.password}   (CS101)`);
   console.log('\nSign in with `mutation { login(input: { email: "…", password: "…" }) { accessToken } }`, then send');
-  console.log('`Authorization: Bearer <accessToken>` and try `{ myCourses { code title books { title } teachers { email } } }`.\n');
+  console.log('`Authorization: Bearer <accessToken>` and try `{ myCourses { id code title books { title ingestion { status progress } } } }`');
+  console.log('and, once a book is READY, `{ searchCourseMaterial(courseId: "<id>", query: "How does a for loop work?") { pageStart pageEnd section text } }`.\n');
 } catch (err) {
   console.error(`seed:demo failed: ${(err as Error).message}`);
   if ((err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED') console.error(`Is the system running? Start it with \`npm start\` (router expected at ${url}).`);
