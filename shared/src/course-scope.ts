@@ -39,6 +39,13 @@ export async function invalidateCourseMembership(redis: Redis, courseId: string,
   await redis.incr(versionKey(courseId, userId));
 }
 
+const bookKey = (bookId: string) => `book-course:${bookId}`;
+
+/** Called by the academic subgraph after a book's deletion commits. */
+export async function forgetBook(redis: Redis, bookId: string): Promise<void> {
+  await redis.del(bookKey(bookId));
+}
+
 /** The same for many (course, user) pairs at once (bulk imports), in one round trip. */
 export async function invalidateCourseMemberships(redis: Redis, pairs: [courseId: string, userId: string][]): Promise<void> {
   if (!pairs.length) return;
@@ -72,13 +79,19 @@ export class CourseScopeClient {
     return fresh;
   }
 
-  /** The course a book belongs to (books never move), cached for an hour; null when unknown. */
-  async bookCourse(bookId: string): Promise<{ bookId: string; courseId: string; title: string } | null> {
-    const key = `book-course:${bookId}`;
-    const cached = await this.redis.get(key);
-    if (cached) return JSON.parse(cached) as { bookId: string; courseId: string; title: string };
+  /**
+   * The course a book belongs to (books never move), cached for an hour; null when unknown.
+   * `fresh` asks academic directly (to confirm that a book was deleted).
+   */
+  async bookCourse(bookId: string, opts: { fresh?: boolean } = {}): Promise<{ bookId: string; courseId: string; title: string } | null> {
+    const key = bookKey(bookId);
+    if (!opts.fresh) {
+      const cached = await this.redis.get(key);
+      if (cached) return JSON.parse(cached) as { bookId: string; courseId: string; title: string };
+    }
     const { book } = await this.client.post<{ book: { bookId: string; courseId: string; title: string } | null }>('/internal/book', { bookId });
     if (book) await this.redis.set(key, JSON.stringify(book), 'EX', 3600);
+    else await this.redis.del(key);
     return book;
   }
 

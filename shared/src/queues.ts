@@ -62,3 +62,18 @@ export const ingestBookQueue = defineQueue<IngestBookPayload>({
   defaultJobOptions: { ...standardJobOptions, attempts: 4, backoff: { type: 'exponential', delay: 5_000 } },
   jobId: (p) => `ingest-${p.bookId}-${p.fileSha256.slice(0, 32)}`,
 });
+
+/** purge-book: a deleted book's passages, vectors, ingestion and files are removed. */
+export interface PurgeBookPayload {
+  bookId: string;
+  courseId: string;
+  requestId?: string;
+}
+
+export const purgeBookQueue = defineQueue<PurgeBookPayload>({
+  name: 'purge-book',
+  // Enqueued inside the deleting transaction: the job confirms the book is gone before it purges,
+  // and retries for a while in case it runs before that transaction commits.
+  defaultJobOptions: { ...standardJobOptions, attempts: 6, backoff: { type: 'exponential', delay: 1_000 } },
+  jobId: (p) => `purge-${p.bookId}`,
+});

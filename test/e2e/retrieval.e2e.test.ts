@@ -1,6 +1,6 @@
 // Retrieval through the router: a teacher uploads the real Python textbook, it is ingested by the
 // worker, and students of that course (and nobody else) find its pages. Then every malformed file.
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { repoRoot } from '@ai-teacher/shared';
@@ -224,7 +224,41 @@ describe('a new file for a book', () => {
     expect(second.chunkCount).toBeLessThan(first.chunkCount);
     const after = await pagesOf();
     expect(after.length).toBeGreaterThan(0);
-    // Every passage of the book now comes from the 4-page file.
+    // Every passage of the book now comes from the 4-page file, and only that file is kept.
     for (const p of after) expect(p.pageEnd).toBeLessThanOrEqual(4);
+    expect(readdirSync(join(stack.env.DATA_DIR!, 'blobs', 'books', b))).toHaveLength(1);
   }, 120_000);
+});
+
+describe('deleting a book', () => {
+  const DELETE = `mutation($id: ID!) { deleteBook(id: $id) }`;
+
+  it('removes its passages from searches, its files from the store, and nothing else', async () => {
+    const b = await newBook(course, 'Chemistry handout');
+    expect((await upload(b, readFileSync(join(data, 'bad-inputs', 'garbage-xref.pdf')), 'handout.pdf', teacher.token)).errors).toBeUndefined();
+    expect(await waitForIngestion(course, b)).toMatchObject({ status: 'READY' });
+    const q = { c: course, q: 'covalent bonds between atoms share electrons', l: 20 };
+    const booksFound = async () => new Set((await stack.query(SEARCH, q, student.token)).data!.searchCourseMaterial.map((p: { book: { id: string } }) => p.book.id));
+    expect(await booksFound()).toContain(b);
+    const files = join(stack.env.DATA_DIR!, 'blobs', 'books', b);
+    expect(readdirSync(files)).toHaveLength(1);
+
+    expect(errorCode(await stack.query(DELETE, { id: b }, student.token))).toBe('FORBIDDEN');
+    expect(errorCode(await stack.query(DELETE, { id: 'nope' }, teacher.token))).toBe('BAD_USER_INPUT');
+    const res = await stack.query(DELETE, { id: b }, teacher.token);
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.deleteBook).toBe(b);
+    expect(errorCode(await stack.query(DELETE, { id: b }, teacher.token))).toBe('NOT_FOUND');
+
+    const deadline = Date.now() + 15_000;
+    while ((await booksFound()).has(b) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await booksFound()).not.toContain(b);
+    while (existsSync(files) && readdirSync(files).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(existsSync(files) ? readdirSync(files) : []).toEqual([]);
+    // The course's other book is untouched.
+    const python = await stack.query(SEARCH, { c: course, q: 'How does a while loop repeat code?' }, student.token);
+    expect(python.data!.searchCourseMaterial[0].book.id).toBe(book);
+    const listed = await stack.query(INGESTION, { c: course }, admin.accessToken);
+    expect(listed.data!.course.books.map((x: { id: string }) => x.id)).toEqual([book]);
+  }, 60_000);
 });

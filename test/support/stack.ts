@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { startAcademicSubgraph } from '@ai-teacher/academic';
 import { startAuthSubgraph } from '@ai-teacher/auth';
 import { startRetrievalSubgraph } from '@ai-teacher/retrieval';
-import { createIngestBookWorker } from '@ai-teacher/retrieval/worker';
+import { createRetrievalWorkers } from '@ai-teacher/retrieval/worker';
 import { createWorkers, type RunningWorkers } from '@ai-teacher/shared';
 import { startRouter, type RunningRouter } from '@ai-teacher/router';
 import type { Env, RunningSubgraph } from '@ai-teacher/shared';
@@ -63,7 +63,7 @@ export async function startStack(overrides: { env?: Env; routerEnv?: Env } = {})
     academic = await startAcademicSubgraph({ ...env, AUTH_INTERNAL_URL: auth.url });
     const retrievalEnv = { ...env, ACADEMIC_INTERNAL_URL: academic.url, WORKERS_PORT: '0' };
     retrieval = await startRetrievalSubgraph(retrievalEnv);
-    workers = await createWorkers([await createIngestBookWorker(retrievalEnv)], { env: retrievalEnv });
+    workers = await createWorkers(await createRetrievalWorkers(retrievalEnv), { env: retrievalEnv });
     router = await startRouter({
       ...env,
       SUBGRAPH_URL_AUTH: auth.graphqlUrl,

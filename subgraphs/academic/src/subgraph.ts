@@ -1,11 +1,16 @@
 import { readFileSync } from 'node:fs';
 import {
   AppError,
+  createRedis,
   createSubgraph,
   type Env,
   InternalClient,
   loadConfig,
   parseInput,
+  Producer,
+  type PurgeBookPayload,
+  purgeBookQueue,
+  type Redis,
   requireServiceProof,
   type RunningSubgraph,
   UserDirectory,
@@ -34,6 +39,8 @@ const membershipInput = z.object({ courseId: z.uuid(), userId: z.uuid() });
 export async function startAcademicSubgraph(env: Env = {}): Promise<RunningSubgraph> {
   const config = loadConfig(academicConfigSchema, env);
   let directory: UserDirectory | undefined;
+  let purgeBooks: Producer<PurgeBookPayload> | undefined;
+  let queueConnection: Redis | undefined;
 
   return createSubgraph<AcademicContext>({
     name: 'academic',
@@ -44,6 +51,12 @@ export async function startAcademicSubgraph(env: Env = {}): Promise<RunningSubgr
     env,
     async onStart(deps) {
       directory = new UserDirectory(new InternalClient({ secret: deps.identitySecret, service: 'academic', baseUrl: config.AUTH_INTERNAL_URL }));
+      queueConnection = createRedis(deps.config, 'queue');
+      purgeBooks = new Producer(purgeBookQueue, queueConnection, deps.config.REDIS_KEY_PREFIX);
+    },
+    async onStop() {
+      await purgeBooks?.close();
+      queueConnection?.disconnect();
     },
     routes(app, deps) {
       // The trusted course scope for tutor, retrieval and exam (see CourseScopeClient in the kit).
@@ -91,7 +104,7 @@ export async function startAcademicSubgraph(env: Env = {}): Promise<RunningSubgr
       const loaders = createLoaders(repos, directory!);
       return {
         ...base,
-        academic: new AcademicService({ identity: base.identity, ...repos, loaders, directory: directory!, redis: base.redis, logger: base.logger }),
+        academic: new AcademicService({ identity: base.identity, ...repos, loaders, directory: directory!, redis: base.redis, purgeBooks: purgeBooks!, requestId: base.requestId, logger: base.logger }),
         imports: new ImportService({ em, directory: directory!, redis: base.redis, logger: base.logger }),
       };
     },

@@ -2,13 +2,11 @@
 // double always, and against a live Qdrant whenever QDRANT_URL is set.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createOrm, migrate, type MikroORM } from '@ai-teacher/shared';
-import { createTestDatabase, type TestDatabase } from '@ai-teacher/shared/testing';
-import { ormDefinition } from '../src/database.ts';
 import { PostgresVectorStore } from '../src/stores/postgres-vector-store.ts';
 import { QdrantVectorStore } from '../src/stores/qdrant-vector-store.ts';
 import type { ChunkPayload, VectorStore } from '../src/stores/vector-store.ts';
 import { QdrantDouble } from './qdrant-double.ts';
+import { useRetrievalDatabase } from './database.ts';
 
 const DIM = 8;
 const unit = (seed: number) => {
@@ -64,25 +62,16 @@ function contract(name: string, make: () => Promise<{ store: VectorStore; done()
   });
 }
 
-let db: TestDatabase;
-let orm: MikroORM;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  orm = await createOrm(ormDefinition, { DATABASE_URL: db.url, DB_POOL_MAX: 4, DB_DEBUG: false });
-  await migrate(orm, 'retrieval', db.url);
-});
-afterAll(async () => {
-  await orm.close();
-  await db.drop();
-});
+const database = useRetrievalDatabase();
+const orm = () => database.orm();
 
-contract('postgres', async () => ({ store: new PostgresVectorStore(orm), done: async () => undefined }));
+contract('postgres', async () => ({ store: new PostgresVectorStore(orm()), done: async () => undefined }));
 
 describe('postgres vector store across processes', () => {
   // The worker writes, the subgraph reads: the reader's cached course vectors must never be stale.
   it('a reader sees another process’s writes and deletions on its next search', async () => {
-    const reader = new PostgresVectorStore(orm);
-    const writer = new PostgresVectorStore(orm);
+    const reader = new PostgresVectorStore(orm());
+    const writer = new PostgresVectorStore(orm());
     const course = scopeOf(randomUUID());
     const book = randomUUID();
     const [x, y] = [randomUUID(), randomUUID()];
@@ -95,7 +84,7 @@ describe('postgres vector store across processes', () => {
   });
 
   it('vectors of another dimension (an earlier embedding model) are ignored, not mis-scored', async () => {
-    const store = new PostgresVectorStore(orm);
+    const store = new PostgresVectorStore(orm());
     const course = scopeOf(randomUUID());
     const [old, current] = [randomUUID(), randomUUID()];
     await store.upsert([
@@ -106,7 +95,7 @@ describe('postgres vector store across processes', () => {
   });
 
   it('scores are cosines of the stored float32 vectors', async () => {
-    const store = new PostgresVectorStore(orm);
+    const store = new PostgresVectorStore(orm());
     const course = scopeOf(randomUUID());
     const id = randomUUID();
     await store.upsert([{ id, vector: unit(4), payload: { ...course, bookId: randomUUID(), generation: 'g1' } }]);

@@ -112,6 +112,11 @@ export type Mutation = {
   createDepartment: Department;
   createFaculty: Faculty;
   createSemester: Semester;
+  /**
+   * ADMIN or a TEACHER of the book's course. Its uploaded file, passages and vectors are removed in
+   * the background; searches stop returning them within seconds. Returns the deleted book's id.
+   */
+  deleteBook: Scalars['ID']['output'];
   /** ADMIN. The user must have the STUDENT role. Takes effect at once. Idempotent. */
   enrollStudent: Course;
   /**
@@ -166,6 +171,11 @@ export type MutationCreateFacultyArgs = {
 export type MutationCreateSemesterArgs = {
   departmentId: Scalars['ID']['input'];
   name: Scalars['String']['input'];
+};
+
+
+export type MutationDeleteBookArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -502,6 +512,7 @@ export type MutationResolvers<ContextType = AcademicContext, ParentType extends 
   createDepartment?: Resolver<ResolversTypes['Department'], ParentType, ContextType, RequireFields<MutationCreateDepartmentArgs, 'facultyId' | 'name'>>;
   createFaculty?: Resolver<ResolversTypes['Faculty'], ParentType, ContextType, RequireFields<MutationCreateFacultyArgs, 'name'>>;
   createSemester?: Resolver<ResolversTypes['Semester'], ParentType, ContextType, RequireFields<MutationCreateSemesterArgs, 'departmentId' | 'name'>>;
+  deleteBook?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteBookArgs, 'id'>>;
   enrollStudent?: Resolver<ResolversTypes['Course'], ParentType, ContextType, RequireFields<MutationEnrollStudentArgs, 'courseId' | 'userId'>>;
   importAcademicData?: Resolver<ResolversTypes['ImportReport'], ParentType, ContextType, RequireFields<MutationImportAcademicDataArgs, 'document' | 'format'>>;
   unassignTeacher?: Resolver<ResolversTypes['Course'], ParentType, ContextType, RequireFields<MutationUnassignTeacherArgs, 'courseId' | 'userId'>>;

@@ -19,6 +19,13 @@ export class BookRepository {
     await this.em.flush();
     return b;
   }
+  /** Deletes the book; `beforeCommit` runs inside the transaction and aborts it by throwing. */
+  async delete(book: Book, beforeCommit: () => Promise<void>): Promise<void> {
+    await this.em.transactional(async (tx) => {
+      await tx.nativeDelete(Book, { id: book.id });
+      await beforeCommit();
+    });
+  }
   async update(book: Book, changes: { title?: string | undefined; authors?: string[] | undefined }): Promise<Book> {
     if (changes.title !== undefined) book.title = changes.title;
     if (changes.authors !== undefined) book.authors = changes.authors;

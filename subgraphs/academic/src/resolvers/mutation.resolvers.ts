@@ -7,6 +7,7 @@ export const Mutation: MutationResolvers = {
   createCourse: (_p, a, ctx) => ctx.academic.createCourse(a.semesterId, a.code, a.title),
   createBook: (_p, a, ctx) => ctx.academic.createBook(a.courseId, a.title, a.authors),
   updateBook: (_p, a, ctx) => ctx.academic.updateBook(a.id, a.title, a.authors),
+  deleteBook: (_p, a, ctx) => ctx.academic.deleteBook(a.id),
   assignTeacher: (_p, a, ctx) => ctx.academic.assignTeacher(a.courseId, a.userId),
   unassignTeacher: (_p, a, ctx) => ctx.academic.unassignTeacher(a.courseId, a.userId),
   enrollStudent: (_p, a, ctx) => ctx.academic.enrollStudent(a.courseId, a.userId),

@@ -3,9 +3,12 @@ import {
   ConflictError,
   ForbiddenError,
   type Identity,
+  forgetBook,
   invalidateCourseMembership,
   NotFoundError,
   parseInput,
+  type Producer,
+  type PurgeBookPayload,
   type Redis,
   UnauthenticatedError,
   type UserDirectory,
@@ -67,6 +70,9 @@ export interface AcademicServiceDeps {
   loaders: Loaders;
   directory: UserDirectory;
   redis: Redis;
+  /** Tells retrieval (and later exam) that a book is gone, so its material is purged. */
+  purgeBooks: Producer<PurgeBookPayload>;
+  requestId: string;
   logger: Logger;
 }
 
@@ -351,6 +357,22 @@ export class AcademicService {
     const title = rawTitle == null ? undefined : parseInput(bookTitleInput, rawTitle, 'title');
     const authors = rawAuthors == null ? undefined : parseInput(authorsInput, rawAuthors, 'authors');
     return this.d.books.update(book, { title, authors });
+  }
+
+  /**
+   * Deletes a book. The purge job (passages, vectors, files) is enqueued inside the same
+   * transaction: if the queue cannot take it, the book stays; the job itself confirms the deletion.
+   */
+  async deleteBook(rawId: unknown): Promise<string> {
+    this.user();
+    const bookId = parseInput(id, rawId, 'id');
+    const book = await this.d.loaders.book.load(bookId);
+    if (!book) throw new NotFoundError('No book with this id');
+    await this.teachableCourse(book.courseId, 'id');
+    await this.d.books.delete(book, () => this.d.purgeBooks.add({ bookId, courseId: book.courseId, requestId: this.d.requestId }).then(() => undefined));
+    await forgetBook(this.d.redis, bookId);
+    this.d.logger.info({ bookId, courseId: book.courseId, by: this.d.identity?.userId }, 'book deleted; purge queued');
+    return bookId;
   }
 
   // ---- membership (ADMIN) ----------------------------------------------------------------------

@@ -1,11 +1,14 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import type { Dirent } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 
 /** Where uploaded files live: a local directory by default, S3-compatible storage at scale. */
 export interface BlobStore {
   put(key: string, data: Buffer, contentType: string): Promise<void>;
   get(key: string): Promise<Buffer>;
   delete(key: string): Promise<void>;
+  /** Keys that start with `prefix` (e.g. `books/<bookId>/`). */
+  list(prefix: string): Promise<string[]>;
 }
 
 const SAFE_KEY = /^[a-z0-9][a-z0-9/_.-]*$/;
@@ -36,5 +39,23 @@ export class LocalBlobStore implements BlobStore {
 
   async delete(key: string): Promise<void> {
     await rm(this.path(key), { force: true });
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    // Keys are paths: list the directory part of the prefix, then filter by the whole prefix.
+    const dir = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/') + 1) : '';
+    if (dir && (!SAFE_KEY.test(dir) || dir.includes('..'))) throw new Error(`unsafe blob prefix: ${prefix}`);
+    let entries: Dirent[];
+    try {
+      entries = await readdir(join(this.root, dir), { recursive: true, withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    return entries
+      .filter((e) => e.isFile())
+      .map((e) => relative(this.root, join(e.parentPath, e.name)).split(sep).join('/'))
+      .filter((k) => k.startsWith(prefix) && !k.endsWith('.tmp') && SAFE_KEY.test(k))
+      .sort();
   }
 }

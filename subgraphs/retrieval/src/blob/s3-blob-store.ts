@@ -41,4 +41,19 @@ export class S3BlobStore implements BlobStore {
     const { send, mod } = await this.client;
     await send(new mod.DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
+
+  async list(prefix: string): Promise<string[]> {
+    const { send, mod } = await this.client;
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = (await send(new mod.ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }))) as {
+        Contents?: { Key?: string }[];
+        NextContinuationToken?: string;
+      };
+      for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
+      token = page.NextContinuationToken;
+    } while (token);
+    return keys;
+  }
 }

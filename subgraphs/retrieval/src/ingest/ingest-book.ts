@@ -42,7 +42,7 @@ export async function ingestBook(job: Job<IngestBookPayload>, deps: { orm: Mikro
 
   try {
     await progress(0);
-    const book = await runtime.scope.bookCourse(bookId);
+    const book = await runtime.scope.bookCourse(bookId, { fresh: true });
     if (!book) throw new PdfRejectedError('the book no longer exists');
     const { course: scope } = await runtime.scope.membership(book.courseId, NOBODY);
     if (!scope) throw new PdfRejectedError('the book’s course no longer exists');
@@ -71,7 +71,12 @@ export async function ingestBook(job: Job<IngestBookPayload>, deps: { orm: Mikro
     await runtime.vectors.ensureReady(vectors[0]!.length);
     await runtime.vectors.upsert(chunks.map((c, i) => ({ id: c.id, vector: vectors[i]!, payload: { ...scope, bookId, generation } })));
     // The passages swap is the moment searches switch to the new file; old vectors go after it.
-    await new ChunkRepository(deps.orm.em.fork()).replaceBook(bookId, generation, scope, chunks);
+    if (!(await new ChunkRepository(deps.orm.em.fork()).replaceBook(bookId, generation, scope, chunks))) {
+      // A newer file or the book's deletion overtook this job: take back only what it wrote.
+      const now = await ingestions.byBookId(bookId);
+      await runtime.vectors.deleteBook(bookId, now?.fileSha256 ?? null);
+      return { skipped: now ? 'superseded by a newer upload' : 'the book was deleted' };
+    }
     await runtime.vectors.deleteBook(bookId, generation);
 
     const warning = emptyPages ? `warning: ${emptyPages} of ${pdf.pageCount} pages have no extractable text (scanned?); they are not searchable` : null;

@@ -23,12 +23,16 @@ export class ChunkRepository {
 
   /**
    * Swaps a book's passages for a new generation in one transaction: a search sees either the old
-   * passages or the new ones, never a mix, never none in between.
+   * passages or the new ones, never a mix, never none in between. Only while the book's ingestion
+   * still describes this file (its row is locked for the swap): a job overtaken by a newer upload,
+   * or by the book's deletion, writes nothing and gets false.
    */
-  async replaceBook(bookId: string, generation: string, scope: CourseScopeIds, chunks: (Chunk & { id: string })[]): Promise<void> {
+  async replaceBook(bookId: string, generation: string, scope: CourseScopeIds, chunks: (Chunk & { id: string })[]): Promise<boolean> {
     const rows = chunks.map((c) => ({ id: c.id, chunk_index: c.index, page_start: c.pageStart, page_end: c.pageEnd, section: c.section, text: c.text }));
-    await this.em.transactional(async (tx) => {
+    return this.em.transactional(async (tx) => {
       const conn = tx.getConnection();
+      const current = (await conn.execute(`select 1 from retrieval.ingestions where book_id = ? and file_sha256 = ? for update`, [bookId, generation], 'all')) as unknown[];
+      if (!current.length) return false;
       await conn.execute(`delete from retrieval.chunks where book_id = ?`, [bookId], 'run');
       await conn.execute(
         `insert into retrieval.chunks (id, book_id, generation, course_id, semester_id, department_id, faculty_id, chunk_index, page_start, page_end, section, text, tsv)
@@ -38,11 +42,18 @@ export class ChunkRepository {
         [bookId, generation, scope.courseId, scope.semesterId, scope.departmentId, scope.facultyId, JSON.stringify(rows)],
         'run',
       );
+      return true;
     });
   }
 
-  async deleteBook(bookId: string): Promise<void> {
-    await this.em.getConnection().execute(`delete from retrieval.chunks where book_id = ?`, [bookId], 'run');
+  /** A deleted book: its ingestion and passages go in one transaction (vectors and files follow). */
+  async purgeBook(bookId: string): Promise<{ passages: number }> {
+    return this.em.transactional(async (tx) => {
+      const conn = tx.getConnection();
+      await conn.execute(`delete from retrieval.ingestions where book_id = ?`, [bookId], 'run');
+      const res = (await conn.execute(`delete from retrieval.chunks where book_id = ?`, [bookId], 'run')) as { affectedRows?: number };
+      return { passages: res.affectedRows ?? 0 };
+    });
   }
 
   /**

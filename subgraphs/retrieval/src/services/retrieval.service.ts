@@ -76,6 +76,7 @@ export class RetrievalService {
     const existing = await this.d.ingestions.byBookId(bookId);
     if (existing && existing.fileSha256 === sha && existing.status !== 'FAILED') return existing; // same file again: one job
 
+    const replacedKey = existing?.blobKey; // read now: the upsert below updates the same entity
     const blobKey = `books/${bookId}/${sha}.pdf`;
     await this.d.runtime.blobs.put(blobKey, data, 'application/pdf');
     const ingestion = await this.d.ingestions.start({ bookId, courseId: book.courseId, fileSha256: sha, blobKey, fileName: filename.slice(0, 255), fileSize: data.length });
@@ -85,6 +86,11 @@ export class RetrievalService {
     if (previous && (await previous.isFailed())) await previous.remove();
     await this.d.producer.add(payload);
     this.d.logger.info({ bookId, size: data.length, sha }, 'book file uploaded; ingestion queued');
+    // The replaced file is no longer needed: a job still queued for it skips itself without reading
+    // it, one already running has it in memory, and its passages live in the database.
+    if (replacedKey && replacedKey !== blobKey) {
+      await this.d.runtime.blobs.delete(replacedKey).catch((err: Error) => this.d.logger.warn({ bookId, key: replacedKey, err: err.message }, 'could not delete the replaced file'));
+    }
     return ingestion;
   }
 
