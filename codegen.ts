@@ -23,7 +23,7 @@ const mappers: Record<string, Record<string, string>> = {
   retrieval: {
     Book: '{ id: string }',
     BookIngestion: '../entities/ingestion.entity.ts#Ingestion as IngestionEntity',
-    Passage: '../services/retrieval.service.ts#Passage as PassageModel',
+    Passage: '../search/search.ts#Passage as PassageModel',
   },
 };
 

@@ -8,7 +8,9 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express, type Request } from 'express';
 import graphqlUploadExpress from 'graphql-upload/graphqlUploadExpress.mjs';
-import type { DocumentNode } from 'graphql';
+import { type DocumentNode, type GraphQLError } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
 import { z } from 'zod';
 import {
   baseSchema,
@@ -22,7 +24,7 @@ import {
   zc,
 } from './config.ts';
 import { createOrm, migrate, pingDatabase, type EntityManager, type MikroORM, type OrmDefinition } from './db.ts';
-import { createErrorFormatter } from './errors.ts';
+import { createErrorFormatter, UnauthenticatedError } from './errors.ts';
 import { baseApp, httpMetricsMiddleware, listen, mountOps, sanitizeRequestId } from './http.ts';
 import { type Identity, IdentityProofError, IdentitySigner } from './identity.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -85,7 +87,15 @@ export interface SubgraphOptions<TContext extends SubgraphContext> {
   uploadMaxBytes?: number;
   /** Runs during shutdown, after the HTTP server stopped and before the ORM and Redis close. */
   onStop?: () => Promise<void>;
+  /**
+   * Serve the schema's subscriptions over graphql-ws at /graphql. Only the router connects: each
+   * subscription carries the router's signed identity headers in `extensions.forwarded`.
+   */
+  subscriptions?: boolean;
 }
+
+/** Where a subscription's signed identity headers travel (graphql-ws has no per-operation headers). */
+export const FORWARDED_EXTENSION = 'forwarded';
 
 export interface RunningSubgraph {
   url: string;
@@ -129,13 +139,54 @@ export async function createSubgraph<TContext extends SubgraphContext>(
   let shuttingDown = false;
   const isProduction = config.NODE_ENV === 'production';
 
+  const schema = buildSubgraphSchema([{ typeDefs: opts.typeDefs, resolvers: opts.resolvers as GraphQLResolverMap<unknown> }]);
+  const formatError = createErrorFormatter(logger);
+  const baseContext = (fwd: { identity: Identity | null; requestId: string; clientIp: string }): Promise<TContext> | TContext =>
+    opts.context(
+      { em: orm.em.fork(), redis, logger: logger.child({ requestId: fwd.requestId }), identity: fwd.identity, requestId: fwd.requestId, clientIp: fwd.clientIp },
+      deps,
+    );
+
+  let wsServer: { dispose(): void | Promise<void> } | undefined;
+  if (opts.subscriptions) {
+    const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
+    const verified = new WeakMap<object, Map<string, { identity: Identity | null; requestId: string; clientIp: string }>>();
+    wsServer = useServer(
+      {
+        schema,
+        onSubscribe: async (ctx, id, payload) => {
+          const headers = (payload.extensions?.[FORWARDED_EXTENSION] ?? {}) as Record<string, string | undefined>;
+          try {
+            const fwd = await signer.verify((name) => (typeof headers[name] === 'string' ? headers[name] : undefined));
+            const byId = verified.get(ctx) ?? new Map();
+            byId.set(id, { identity: fwd?.identity ?? null, requestId: fwd?.requestId ?? randomUUID(), clientIp: fwd?.clientIp ?? 'unknown' });
+            verified.set(ctx, byId);
+          } catch (err) {
+            if (!(err instanceof IdentityProofError)) throw err;
+            logger.warn({ reason: err.message }, 'refused subscription with unproven identity');
+            return [new UnauthenticatedError('Identity headers are not signed by the router')];
+          }
+        },
+        context: (ctx, id) => {
+          const fwd = verified.get(ctx)?.get(id) ?? { identity: null, requestId: randomUUID(), clientIp: 'unknown' };
+          return baseContext(fwd);
+        },
+        onNext: (_ctx, _id, _payload, _args, result) =>
+          result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined,
+        onError: (_ctx, _id, _payload, errors) => errors.map((e: GraphQLError) => formatError(e.toJSON(), e)),
+        onComplete: (ctx, id) => void verified.get(ctx)?.delete(id),
+      },
+      wss,
+    );
+  }
+
   const server = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema([{ typeDefs: opts.typeDefs, resolvers: opts.resolvers as GraphQLResolverMap<unknown> }]),
+    schema,
     introspection: !isProduction,
     stopOnTerminationSignals: false, // shutdown is ordered by stopOnSignals()
     hideSchemaDetailsFromClientErrors: isProduction,
     includeStacktraceInErrorResponses: false,
-    formatError: createErrorFormatter(logger),
+    formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
@@ -177,18 +228,7 @@ export async function createSubgraph<TContext extends SubgraphContext>(
     '/graphql',
     express.json({ limit: config.GRAPHQL_BODY_LIMIT }),
     expressMiddleware(server, {
-      context: async ({ res }) => {
-        const fwd = res.locals.forwarded as { identity: Identity | null; requestId: string; clientIp: string };
-        const base: SubgraphContext = {
-          em: orm.em.fork(),
-          redis,
-          logger: logger.child({ requestId: fwd.requestId }),
-          identity: fwd.identity,
-          requestId: fwd.requestId,
-          clientIp: fwd.clientIp,
-        };
-        return opts.context(base, deps);
-      },
+      context: async ({ res }) => baseContext(res.locals.forwarded as { identity: Identity | null; requestId: string; clientIp: string }),
     }),
   );
 
@@ -201,6 +241,8 @@ export async function createSubgraph<TContext extends SubgraphContext>(
     (stopping ??= (async () => {
       shuttingDown = true;
       logger.info('shutting down');
+      // Open subscriptions end (clients resubscribe elsewhere with afterSeq); then HTTP drains.
+      await wsServer?.dispose();
       await server.stop();
       await opts.onStop?.();
       await orm.close();

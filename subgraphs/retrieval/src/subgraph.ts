@@ -1,5 +1,19 @@
 import { readFileSync } from 'node:fs';
-import { createRedis, createSubgraph, type Env, ingestBookQueue, loadConfig, Producer, type Redis, type RunningSubgraph } from '@ai-teacher/shared';
+import {
+  AppError,
+  createRedis,
+  createSubgraph,
+  type Env,
+  ingestBookQueue,
+  loadConfig,
+  parseInput,
+  Producer,
+  type Redis,
+  requireServiceProof,
+  type RunningSubgraph,
+} from '@ai-teacher/shared';
+import express from 'express';
+import { z } from 'zod';
 import DataLoader from 'dataloader';
 import { parse } from 'graphql';
 import { retrievalConfigSchema } from './config.ts';
@@ -10,9 +24,14 @@ import { ChunkRepository } from './repositories/chunk.repository.ts';
 import { IngestionRepository } from './repositories/ingestion.repository.ts';
 import { resolvers } from './resolvers/index.ts';
 import { createRetrievalRuntime, type RetrievalRuntime } from './runtime.ts';
+import { searchPassages } from './search/search.ts';
 import { RetrievalService } from './services/retrieval.service.ts';
 
 export const RETRIEVAL_DEFAULT_PORT = 4004;
+const internalSearchInput = z.object({ courseId: z.uuid(), query: z.string().trim().min(1).max(2000), limit: z.number().int().min(1).max(20).default(6) });
+/** Somebody's id for "no user": the caller has already checked the user's access. */
+const NOBODY = '00000000-0000-0000-0000-000000000000';
+
 export const retrievalTypeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
 
 /** Builds and starts the retrieval subgraph. `env` is merged over process.env. */
@@ -38,6 +57,23 @@ export async function startRetrievalSubgraph(env: Env = {}): Promise<RunningSubg
     async onStop() {
       await producer?.close();
       queueConnection?.disconnect();
+    },
+    routes(app, deps) {
+      // The tutor's grounding: a course-scoped search for a user the tutor has already authorised,
+      // plus the version of every searchable book (answers are cached per book versions).
+      app.post('/internal/search', requireServiceProof(deps.identitySecret), express.json(), async (req, res, next) => {
+        try {
+          const { courseId, query, limit } = parseInput(internalSearchInput, req.body);
+          const { course } = await runtime!.scope.membership(courseId, NOBODY);
+          if (!course) return void res.json({ course: null, passages: [], books: [] });
+          const em = deps.orm.em.fork();
+          const [passages, books] = await Promise.all([searchPassages(runtime!, new ChunkRepository(em), course, query, limit), new IngestionRepository(deps.orm.em.fork()).readyOfCourse(courseId)]);
+          res.json({ course, passages, books });
+        } catch (err) {
+          if (err instanceof AppError) return void res.status(400).json({ error: err.message });
+          next(err);
+        }
+      });
     },
     context(base) {
       const ingestions = new IngestionRepository(base.em);

@@ -13,6 +13,12 @@ export class IngestionRepository {
     return this.em.find(Ingestion, { bookId: { $in: [...bookIds] } });
   }
 
+  /** The course's searchable books and the file each one holds (its version). */
+  async readyOfCourse(courseId: string): Promise<{ bookId: string; version: string }[]> {
+    const rows = await this.em.find(Ingestion, { courseId, status: 'READY' }, { orderBy: { bookId: 'asc' } });
+    return rows.map((r) => ({ bookId: r.bookId, version: r.fileSha256 }));
+  }
+
   async byBookId(bookId: string): Promise<Ingestion | null> {
     return this.em.findOne(Ingestion, { bookId }, { refresh: true });
   }

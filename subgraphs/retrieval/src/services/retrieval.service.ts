@@ -18,8 +18,7 @@ import { looksLikePdf } from '../ingest/pdf-text.ts';
 import type { ChunkRepository } from '../repositories/chunk.repository.ts';
 import type { IngestionRepository } from '../repositories/ingestion.repository.ts';
 import type { RetrievalRuntime } from '../runtime.ts';
-import { reciprocalRankFusion } from '../search/fusion.ts';
-import { queryTerms } from '../search/query-terms.ts';
+import { type Passage, searchPassages } from '../search/search.ts';
 
 const id = z.uuid({ message: 'must be a valid id' });
 const queryInput = z
@@ -28,17 +27,6 @@ const queryInput = z
   .pipe(z.string().min(1, 'must not be blank').max(2000, 'must be at most 2000 characters'));
 const limitInput = z.number().int().min(1, 'must be at least 1').max(20, 'must be at most 20');
 
-export interface Passage {
-  text: string;
-  score: number;
-  book: { id: string };
-  pageStart: number;
-  pageEnd: number;
-  section: string | null;
-}
-
-/** How many candidates each ranking contributes before fusion. */
-const CANDIDATES = 50;
 
 export class RetrievalService {
   private readonly d: {
@@ -114,20 +102,6 @@ export class RetrievalService {
     if (!access) throw new NotFoundError('No course with this id');
     if (!access.canRead) throw new ForbiddenError('You are not enrolled in or teaching this course');
 
-    const [vector] = await this.d.runtime.embedder.embed([query]);
-    const [text, dense] = await Promise.all([
-      this.d.chunks.fullText(courseId, queryTerms(query), CANDIDATES),
-      this.d.runtime.vectors.search(access.scope, vector!, CANDIDATES),
-    ]);
-    const fused = reciprocalRankFusion([text.map((h) => h.id), dense.map((h) => h.id)]).slice(0, limit * 3);
-    const rows = new Map((await this.d.chunks.byIds(fused.map((f) => f.id), courseId)).map((r) => [r.id, r]));
-    // Vectors of a replaced file may outlive its passages for a moment: only live passages count.
-    return fused
-      .filter((f) => rows.has(f.id))
-      .slice(0, limit)
-      .map((f) => {
-        const r = rows.get(f.id)!;
-        return { text: r.text, score: f.score, book: { id: r.bookId }, pageStart: r.pageStart, pageEnd: r.pageEnd, section: r.section };
-      });
+    return searchPassages(this.d.runtime, this.d.chunks, access.scope, query, limit);
   }
 }
