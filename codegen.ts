@@ -20,6 +20,15 @@ const mappers: Record<string, Record<string, string>> = {
     Book: '../entities/index.ts#Book as BookEntity',
     User: '{ id: string }',
   },
+  tutor: {
+    ChatSession: '../entities/chat.entity.ts#ChatSession as ChatSessionEntity',
+    ChatMessage: '../generation/view.ts#MessageView',
+    TutorAnswer: '../entities/chat.entity.ts#StoredAnswer',
+    Citation: '../entities/chat.entity.ts#StoredCitation',
+    TutorStreamEvent: '../generation/stream.ts#StreamEvent',
+    Book: '{ id: string }',
+    Course: '{ id: string }',
+  },
   retrieval: {
     Book: '{ id: string }',
     BookIngestion: '../entities/ingestion.entity.ts#Ingestion as IngestionEntity',

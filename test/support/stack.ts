@@ -1,4 +1,4 @@
-// Starts the auth subgraph and the router in this process on free ports, against a fresh database
+// Starts every subgraph, the workers and the router in this process on free ports, against a fresh database
 // and Redis prefix, the way `npm start` wires them (only the ports and stores differ).
 import { randomBytes } from 'node:crypto';
 import { startAcademicSubgraph } from '@ai-teacher/academic';
@@ -6,6 +6,7 @@ import { startAuthSubgraph } from '@ai-teacher/auth';
 import { startRetrievalSubgraph } from '@ai-teacher/retrieval';
 import { createRetrievalWorkers } from '@ai-teacher/retrieval/worker';
 import { createWorkers, type RunningWorkers } from '@ai-teacher/shared';
+import { startTutorSubgraph } from '@ai-teacher/tutor';
 import { startRouter, type RunningRouter } from '@ai-teacher/router';
 import type { Env, RunningSubgraph } from '@ai-teacher/shared';
 import { createTestDatabase, createTestRedis, gql, tempDir, type GraphQLResponse } from '@ai-teacher/shared/testing';
@@ -17,6 +18,7 @@ export interface Stack {
   auth: RunningSubgraph;
   academic: RunningSubgraph;
   retrieval: RunningSubgraph;
+  tutor: RunningSubgraph;
   workers: RunningWorkers;
   routerUrl: string;
   authUrl: string;
@@ -28,7 +30,7 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(overrides: { env?: Env; routerEnv?: Env } = {}): Promise<Stack> {
+export async function startStack(overrides: { env?: Env; routerEnv?: Env; tutorEnv?: Env } = {}): Promise<Stack> {
   const db = await createTestDatabase();
   const redis = await createTestRedis();
   const dataDir = tempDir();
@@ -56,6 +58,7 @@ export async function startStack(overrides: { env?: Env; routerEnv?: Env } = {})
   let auth: RunningSubgraph | undefined;
   let academic: RunningSubgraph | undefined;
   let retrieval: RunningSubgraph | undefined;
+  let tutor: RunningSubgraph | undefined;
   let workers: RunningWorkers | undefined;
   let router: RunningRouter;
   try {
@@ -64,15 +67,18 @@ export async function startStack(overrides: { env?: Env; routerEnv?: Env } = {})
     const retrievalEnv = { ...env, ACADEMIC_INTERNAL_URL: academic.url, WORKERS_PORT: '0' };
     retrieval = await startRetrievalSubgraph(retrievalEnv);
     workers = await createWorkers(await createRetrievalWorkers(retrievalEnv), { env: retrievalEnv });
+    tutor = await startTutorSubgraph({ ...env, ACADEMIC_INTERNAL_URL: academic.url, RETRIEVAL_INTERNAL_URL: retrieval.url, ...overrides.tutorEnv });
     router = await startRouter({
       ...env,
       SUBGRAPH_URL_AUTH: auth.graphqlUrl,
       SUBGRAPH_URL_ACADEMIC: academic.graphqlUrl,
       SUBGRAPH_URL_RETRIEVAL: retrieval.graphqlUrl,
+      SUBGRAPH_URL_TUTOR: tutor.graphqlUrl,
       AUTH_JWKS_URL: `${auth.url}/.well-known/jwks.json`,
       ...overrides.routerEnv,
     });
   } catch (err) {
+    await tutor?.stop();
     await workers?.stop();
     await retrieval?.stop();
     await academic?.stop();
@@ -85,6 +91,7 @@ export async function startStack(overrides: { env?: Env; routerEnv?: Env } = {})
     auth,
     academic,
     retrieval,
+    tutor,
     workers,
     routerUrl: router.graphqlUrl,
     authUrl: auth.graphqlUrl,
@@ -93,6 +100,7 @@ export async function startStack(overrides: { env?: Env; routerEnv?: Env } = {})
     query: (q, v = {}, token, headers) => gql(router.graphqlUrl, q, v, { ...(token ? { token } : {}), ...(headers ? { headers } : {}) }),
     async stop() {
       await router.stop();
+      await tutor.stop();
       await workers.stop();
       await retrieval.stop();
       await academic.stop();

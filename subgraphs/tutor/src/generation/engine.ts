@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import type { Logger, MikroORM, Redis } from '@ai-teacher/shared';
+import type { StoredAnswer, TutorMode } from '../entities/chat.entity.ts';
+import { ChatRepository } from '../repositories/chat.repository.ts';
+import { coverage, notInMaterial, parseModelAnswer, renderAnswer } from './answer.ts';
+import { composeExtractive } from './extractive.ts';
+import type { RetrievalClient } from './grounding.ts';
+import { buildPrompt, type ChatTurn, type LlmClient } from './llm.ts';
+import type { AnswerStreams } from './stream.ts';
+import { normaliseQuestion, streamPieces } from './text.ts';
+import { viewOf } from './view.ts';
+
+export interface GenerationRequest {
+  messageId: string;
+  courseId: string;
+  userId: string;
+  question: string;
+  mode: TutorMode;
+  history: ChatTurn[];
+}
+
+export interface EngineOptions {
+  orm: MikroORM;
+  redis: Redis;
+  streams: AnswerStreams;
+  retrieval: RetrievalClient;
+  llm: LlmClient | null;
+  logger: Logger;
+  passages: number;
+  cacheTtlSeconds: number;
+}
+
+interface CachedAnswer {
+  content: string;
+  answer: StoredAnswer;
+}
+
+/**
+ * Generates tutor answers: grounding passages from retrieval (course scope), then the answer
+ * cache, the "not in your material" check, the model (streamed) or the extractive tutor. Every
+ * piece of text is published as a numbered delta; the final state is saved to Postgres before the
+ * last event announces it. Runs detached from any subscriber; `drain()` waits for running ones.
+ */
+export class TutorEngine {
+  private readonly o: EngineOptions;
+  private readonly running = new Map<string, { promise: Promise<void>; abort: AbortController }>();
+
+  constructor(opts: EngineOptions) {
+    this.o = opts;
+  }
+
+  get active(): number {
+    return this.running.size;
+  }
+
+  start(req: GenerationRequest, onSettled: () => void): void {
+    const abort = new AbortController();
+    const promise = this.generate(req, abort.signal).finally(() => {
+      this.running.delete(req.messageId);
+      onSettled();
+    });
+    this.running.set(req.messageId, { promise, abort });
+  }
+
+  /** Shutdown: running answers get `graceMs` to finish, then end FAILED ("interrupted"). */
+  async drain(graceMs: number): Promise<void> {
+    const all = [...this.running.values()];
+    const timer = setTimeout(() => all.forEach((r) => r.abort.abort(new Error('the tutor service restarted; ask again'))), graceMs);
+    await Promise.allSettled(all.map((r) => r.promise));
+    clearTimeout(timer);
+  }
+
+  private async generate(req: GenerationRequest, signal: AbortSignal): Promise<void> {
+    const { streams, logger } = this.o;
+    const repo = new ChatRepository(this.o.orm.em.fork());
+    let seq = 0;
+    let content = '';
+    const emit = async (delta: string) => {
+      signal.throwIfAborted();
+      seq++;
+      content += delta;
+      await streams.publish({ messageId: req.messageId, seq, delta, done: false, message: null });
+    };
+    const finish = async (status: 'COMPLETE' | 'FAILED', answer: StoredAnswer | null, error: string | null) => {
+      seq++;
+      await repo.finish(req.messageId, { status, content, answer, error, lastSeq: seq });
+      const saved = await repo.message(req.messageId);
+      await streams.publish({ messageId: req.messageId, seq, delta: null, done: true, message: saved ? viewOf(saved) : null });
+    };
+
+    const started = Date.now();
+    try {
+      const grounding = await this.o.retrieval.search(req.courseId, req.question, this.o.passages);
+      const cacheKey = this.cacheKey(req, grounding.books);
+      const hit = await this.o.redis.get(cacheKey);
+      let answer: StoredAnswer;
+      if (hit) {
+        const cached = JSON.parse(hit) as CachedAnswer;
+        for (const piece of streamPieces(cached.content)) await emit(piece);
+        answer = { ...cached.answer, cached: true };
+      } else {
+        const generator = this.o.llm ? 'LLM' : 'EXTRACTIVE';
+        if (!coverage(req.question, grounding.passages).covered) {
+          answer = notInMaterial(generator);
+          for (const piece of streamPieces(renderAnswer(answer, req.mode))) await emit(piece);
+        } else if (this.o.llm) {
+          const prompt = buildPrompt(req.mode, req.question, grounding.passages, req.history);
+          for await (const delta of this.o.llm.stream(prompt, signal)) await emit(delta);
+          answer = parseModelAnswer(content, grounding.passages);
+        } else {
+          answer = composeExtractive(req.question, req.mode, grounding.passages);
+          for (const piece of streamPieces(renderAnswer(answer, req.mode))) await emit(piece);
+        }
+        await this.o.redis.set(cacheKey, JSON.stringify({ content, answer } satisfies CachedAnswer), 'EX', this.o.cacheTtlSeconds);
+      }
+      await finish('COMPLETE', answer, null);
+      logger.info({ messageId: req.messageId, generator: answer.generator, cached: answer.cached, grounded: answer.grounded, deltas: seq - 1, ms: Date.now() - started }, 'tutor answer complete');
+    } catch (err) {
+      const reason = describeFailure(err, signal);
+      logger.warn({ messageId: req.messageId, reason, err: (err as Error).message }, 'tutor answer failed');
+      await finish('FAILED', null, reason).catch((e: Error) => logger.error({ messageId: req.messageId, err: e.message }, 'could not record the failed answer'));
+    }
+  }
+
+  /** Same normalised question, course, mode and book versions → the same answer. */
+  private cacheKey(req: GenerationRequest, books: { bookId: string; version: string }[]): string {
+    const versions = books.map((b) => `${b.bookId}:${b.version}`).sort().join(',');
+    const model = this.o.llm ? `llm:${this.o.llm.model}` : 'extractive';
+    const h = createHash('sha256').update([req.courseId, req.mode, model, versions, normaliseQuestion(req.question)].join('\n')).digest('hex');
+    return `tutor-answer:${h}`;
+  }
+}
+
+function describeFailure(err: unknown, signal: AbortSignal): string {
+  if (signal.aborted) return (signal.reason as Error)?.message ?? 'interrupted';
+  const e = err as { name?: string; status?: number; message?: string; code?: string };
+  if (e.name === 'APIConnectionError' || e.name === 'APIConnectionTimeoutError') return 'the language model is unreachable; please ask again';
+  if (typeof e.status === 'number') return `the language model answered with an error (HTTP ${e.status}); please ask again`;
+  if (/internal call \/internal\/search/.test(e.message ?? '')) return 'the course material could not be searched; please ask again';
+  return 'the answer could not be generated; please ask again';
+}

@@ -1,0 +1,109 @@
+// The tutor without a language model: the answer is built from sentences of the retrieved
+// passages, quoted verbatim, arranged for the mode. It never writes facts of its own; it only
+// selects, orders and frames what the course books say.
+import type { StoredAnswer, TutorMode } from '../entities/chat.entity.ts';
+import type { GroundingPassage } from './grounding.ts';
+import { contentWords, sentences } from './text.ts';
+
+interface Scored {
+  text: string;
+  passage: number;
+  position: number;
+  score: number;
+}
+
+const looksLikeCode = (s: string) => /[=(){}[\]]|^\s*(?:print|def|for|while|if|import|return)\b/.test(s) && !/[a-z]{3,} [a-z]{3,} [a-z]{3,} [a-z]{3,}/.test(s);
+const isProse = (s: string) => s.split(' ').length >= 6 && /[.!?]$/.test(s) && !looksLikeCode(s);
+
+function topic(question: string, passages: GroundingPassage[]): string {
+  const section = passages[0]?.section?.replace(/^(?:Chapter\s+\d+|\d+(?:\.\d+)*)\s+/i, '').trim();
+  if (section) return section.toLowerCase();
+  return [...new Set(contentWords(question))].slice(0, 3).join(' ') || 'this topic';
+}
+
+/** Replaces the most specific question word in a sentence with a blank (for quiz questions). */
+function blank(sentence: string, terms: string[]): string | null {
+  const words = sentence.split(/(\s+)/);
+  const idx = words.findIndex((w) => terms.some((t) => w.toLowerCase().replace(/[^a-z0-9_]/g, '').startsWith(t)));
+  if (idx < 0) return null;
+  const answer = words[idx]!.replace(/[^A-Za-z0-9_]/g, '');
+  words[idx] = words[idx]!.replace(answer, '_____');
+  return words.join('');
+}
+
+export function composeExtractive(question: string, mode: TutorMode, passages: GroundingPassage[]): StoredAnswer {
+  const terms = [...new Set(contentWords(question))].sort((a, b) => b.length - a.length);
+  const scored: Scored[] = passages.flatMap((p, pi) =>
+    sentences(p.text).map((text, position) => {
+      const words = new Set(contentWords(text));
+      const hits = terms.filter((t) => words.has(t)).length;
+      // Earlier passages ranked higher in search; prose beats headings and code for explaining.
+      return { text, passage: pi, position, score: hits * 2 - pi * 0.3 + (isProse(text) ? 1 : -1) };
+    }),
+  );
+  const ranked = [...scored].filter((s) => isProse(s.text)).sort((a, b) => b.score - a.score);
+  const best = ranked[0] ?? scored[0]!;
+  const explanation = ranked
+    .slice(0, 4)
+    .filter((s) => s !== best)
+    .slice(0, 3)
+    .sort((a, b) => a.passage - b.passage || a.position - b.position);
+  const used = [best, ...explanation];
+  const about = topic(question, passages);
+
+  const citations: StoredAnswer['citations'] = [];
+  for (const s of used) {
+    const p = passages[s.passage]!;
+    if (citations.length < 3 && !citations.some((c) => c.quote === s.text)) citations.push({ bookId: p.bookId, pageStart: p.pageStart, pageEnd: p.pageEnd, quote: s.text });
+  }
+  const where = (s: Scored) => {
+    const p = passages[s.passage]!;
+    return p.pageStart === p.pageEnd ? `p. ${p.pageStart}` : `pp. ${p.pageStart}–${p.pageEnd}`;
+  };
+  const quiz = ranked
+    .slice(0, 8)
+    .map((s) => ({ s, q: blank(s.text, terms) }))
+    .filter((x): x is { s: Scored; q: string } => x.q !== null)
+    .slice(0, 3);
+  const code = scored.find((s) => s.passage === best.passage && looksLikeCode(s.text) && s.text.length <= 200)
+    ?? scored.find((s) => looksLikeCode(s.text) && s.text.length <= 200);
+  const example = code?.text ?? scored.find((s) => /\b(for example|for instance|e\.g\.)/i.test(s.text))?.text ?? null;
+
+  const base = { generator: 'EXTRACTIVE' as const, cached: false, grounded: true, citations };
+  if (mode === 'SOCRATIC') {
+    return {
+      ...base,
+      summary: `Let's work it out together. What do you already know about ${about}?`,
+      explanation: `Hint: read ${where(best)} again, starting from: “${best.text.split(' ').slice(0, 8).join(' ')} …”`,
+      steps: [
+        ...terms.slice(0, 2).map((t) => `What does the book say "${t}" means, and where does it appear in the example?`),
+        `How does that help you answer: "${question.trim()}"?`,
+      ],
+      example: null,
+      checkQuestions: ['Can you now answer your question in one sentence of your own?'],
+    };
+  }
+  if (mode === 'QUIZ_ME') {
+    const questions = quiz.length ? quiz.map((x) => `Fill in the blank: ${x.q} (check your answer on ${where(x.s)})`) : [`In your own words, what does the book say about ${about}? (see ${where(best)})`];
+    return {
+      ...base,
+      summary: `Let's check what you know about ${about}.`,
+      explanation: `Answer each question, then compare with the quoted sources below.`,
+      steps: questions,
+      example: null,
+      checkQuestions: questions,
+    };
+  }
+  const steps = scored
+    .filter((s) => s.passage === best.passage && s.position > best.position && isProse(s.text))
+    .slice(0, 3)
+    .map((s) => s.text);
+  return {
+    ...base,
+    summary: best.text,
+    explanation: explanation.map((s) => s.text).join(' ') || best.text,
+    steps,
+    example,
+    checkQuestions: quiz.length ? quiz.slice(0, 2).map((x) => `Fill in the blank: ${x.q}`) : [`How would you explain ${about} to a classmate?`],
+  };
+}

@@ -1,0 +1,47 @@
+// Small text tools shared by the extractive tutor and the LLM answer parser: content words,
+// sentences, and the verbatim check for quotes.
+
+const STOP = new Set(
+  ('a about above after again all also am an and any are as at be because been before being below between both but by can could did do does doing down during each few for from further had has have having he her here hers him his how i if in into is it its itself just me more most my no nor not now of off on once only or other our out over own same she should so some such than that the their theirs them then there these they this those through to too under until up very was we were what when where which while who whom why will with would you your yours explain tell show give describe please mean means meaning example examples question questions answer following use used using one two get got make like know want need way ways work works thing things').split(
+    ' ',
+  ),
+);
+
+/** Lower-case content words, lightly stemmed ("loops" → "loop", "nested" stays). */
+export function contentWords(text: string): string[] {
+  return (text.toLowerCase().normalize('NFKC').match(/[a-z][a-z0-9_]*/g) ?? [])
+    .filter((w) => w.length > 2 && !STOP.has(w))
+    .map((w) => (w.length > 4 && w.endsWith('es') && !w.endsWith('ses') ? w.slice(0, -2) : w.length > 3 && w.endsWith('s') && !w.endsWith('ss') ? w.slice(0, -1) : w));
+}
+
+/** Sentences (and list items / code lines kept whole) of a passage. */
+export function sentences(text: string): string[] {
+  return text
+    .split(/\n+/)
+    .flatMap((line) => line.split(/(?<=[.!?])\s+(?=[A-Z0-9"'(])/))
+    .map((s) => s.replace(/\s+/g, ' ').trim())
+    .filter((s) => s.length >= 3);
+}
+
+const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
+
+/** True when `quote` appears word for word (whitespace aside) in one of the texts. */
+export function isVerbatim(quote: string, texts: string[]): boolean {
+  const q = squash(quote);
+  return q.length > 0 && texts.some((t) => squash(t).includes(q));
+}
+
+/** Normalised form of a question for the answer cache. */
+export function normaliseQuestion(q: string): string {
+  return q.toLowerCase().normalize('NFKC').replace(/\s+/g, ' ').replace(/[\s?.!]+$/, '').trim();
+}
+
+/** Splits text into small pieces for streaming (a few words each, whitespace kept). */
+export function streamPieces(text: string, wordsPerPiece = 4): string[] {
+  const tokens = text.match(/\S+\s*/g) ?? [];
+  const out: string[] = [];
+  const lead = text.match(/^\s+/)?.[0] ?? '';
+  for (let i = 0; i < tokens.length; i += wordsPerPiece) out.push(tokens.slice(i, i + wordsPerPiece).join(''));
+  if (lead && out.length) out[0] = lead + out[0];
+  return out;
+}

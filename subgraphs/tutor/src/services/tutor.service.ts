@@ -1,0 +1,225 @@
+import {
+  type CourseScopeClient,
+  ForbiddenError,
+  type Identity,
+  NotFoundError,
+  parseInput,
+  RateLimitedError,
+  type Redis,
+  UnauthenticatedError,
+} from '@ai-teacher/shared';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { TutorConfig } from '../config.ts';
+import { type ChatSession, TUTOR_MODES, type TutorMode } from '../entities/chat.entity.ts';
+import type { TutorEngine } from '../generation/engine.ts';
+import type { AnswerStreams, StreamEvent } from '../generation/stream.ts';
+import { type MessageView, viewOf } from '../generation/view.ts';
+import type { ChatRepository } from '../repositories/chat.repository.ts';
+
+const id = z.uuid({ message: 'must be a valid id' });
+const titleInput = z
+  .string()
+  .transform((s) => s.trim())
+  .pipe(z.string().min(1, 'must not be blank').max(200, 'must be at most 200 characters'));
+const modeInput = z.enum(TUTOR_MODES);
+const afterSeqInput = z.number().int().min(0, 'must be 0 or more');
+
+export interface TutorServiceDeps {
+  identity: Identity | null;
+  config: TutorConfig;
+  chats: ChatRepository;
+  scope: CourseScopeClient;
+  engine: TutorEngine;
+  streams: AnswerStreams;
+  redis: Redis;
+  logger: Logger;
+}
+
+/** A subscriber with no event for this long re-reads the stored events. */
+const QUIET_CHECK_MS = 15_000;
+/** A STREAMING answer with no event for this long was abandoned by a crashed process. */
+const STALE_MS = 3 * 60_000;
+
+/** Seconds a generation slot is held at most (a crashed process cannot hold one for ever). */
+const SLOT_TTL_SECONDS = 300;
+
+export class TutorService {
+  private readonly d: TutorServiceDeps;
+  constructor(deps: TutorServiceDeps) {
+    this.d = deps;
+  }
+
+  private user(): Identity {
+    if (!this.d.identity) throw new UnauthenticatedError();
+    return this.d.identity;
+  }
+
+  /** The session, for its owner or ADMIN. */
+  private async ownSession(rawId: unknown, field: string): Promise<ChatSession> {
+    const user = this.user();
+    const sessionId = parseInput(id, rawId, field);
+    const session = await this.d.chats.session(sessionId);
+    if (!session) throw new NotFoundError('No chat session with this id');
+    if (session.userId !== user.userId && user.role !== 'ADMIN') throw new ForbiddenError('This chat session belongs to someone else');
+    return session;
+  }
+
+  async startSession(rawCourseId: unknown, rawTitle: unknown): Promise<ChatSession> {
+    const user = this.user();
+    const courseId = parseInput(id, rawCourseId, 'courseId');
+    const title = rawTitle == null ? 'New chat' : parseInput(titleInput, rawTitle, 'title');
+    const access = await this.d.scope.access(user, courseId);
+    if (!access) throw new NotFoundError('No course with this id');
+    if (!access.canRead) throw new ForbiddenError('You are not enrolled in or teaching this course');
+    return this.d.chats.createSession(user.userId, courseId, title);
+  }
+
+  async session(rawId: unknown): Promise<ChatSession | null> {
+    try {
+      return await this.ownSession(rawId, 'id');
+    } catch (err) {
+      if (err instanceof NotFoundError) return null;
+      throw err;
+    }
+  }
+
+  async mySessions(rawCourseId: unknown): Promise<ChatSession[]> {
+    const user = this.user();
+    const courseId = rawCourseId == null ? null : parseInput(id, rawCourseId, 'courseId');
+    return this.d.chats.sessionsOf(user.userId, courseId);
+  }
+
+  async ask(rawSessionId: unknown, rawQuestion: unknown, rawMode: unknown): Promise<MessageView> {
+    const user = this.user();
+    const session = await this.ownSession(rawSessionId, 'sessionId');
+    if (session.userId !== user.userId) throw new ForbiddenError('Only the session’s owner can ask in it');
+    const max = this.d.config.TUTOR_QUESTION_MAX_CHARS;
+    const question = parseInput(
+      z.string().transform((s) => s.trim()).pipe(z.string().min(1, 'must not be blank').max(max, `must be at most ${max} characters`)),
+      rawQuestion,
+      'question',
+    );
+    const mode: TutorMode = parseInput(modeInput, rawMode ?? 'EXPLAIN', 'mode');
+    // Access can end after the session began (unenrolment): check it again.
+    const access = await this.d.scope.access(user, session.courseId);
+    if (!access?.canRead) throw new ForbiddenError('You are not enrolled in or teaching this course');
+
+    await this.takeSlot(user.userId);
+    try {
+      const history = await this.d.chats.recent(session.id, this.d.config.TUTOR_HISTORY_MESSAGES, new Date());
+      const { reply } = await this.d.chats.ask(session.id, question, mode);
+      this.d.engine.start(
+        {
+          messageId: reply.id,
+          courseId: session.courseId,
+          userId: user.userId,
+          question,
+          mode,
+          history: history.map((m) => ({ role: m.role === 'USER' ? ('user' as const) : ('assistant' as const), content: m.content })),
+        },
+        () => void this.releaseSlot(user.userId),
+      );
+      return viewOf(reply);
+    } catch (err) {
+      await this.releaseSlot(user.userId);
+      throw err;
+    }
+  }
+
+  /** A per-user counter in Redis, shared by every tutor replica. */
+  private async takeSlot(userId: string): Promise<void> {
+    const key = `tutor-active:${userId}`;
+    const [[, n]] = (await this.d.redis.multi().incr(key).expire(key, SLOT_TTL_SECONDS).exec()) as [[null, number]];
+    if (n > this.d.config.TUTOR_MAX_CONCURRENT_PER_USER) {
+      await this.d.redis.decr(key);
+      throw new RateLimitedError(5, `At most ${this.d.config.TUTOR_MAX_CONCURRENT_PER_USER} answers can be generated for you at a time; wait for one to finish`);
+    }
+  }
+
+  private async releaseSlot(userId: string): Promise<void> {
+    await this.d.redis.decr(`tutor-active:${userId}`).catch(() => undefined);
+  }
+
+  messagesOf(session: ChatSession) {
+    return this.d.chats.messagesOf([session.id]).then((rows) => rows.map(viewOf));
+  }
+
+  /**
+   * The events of one answer after `afterSeq`: subscribe to the live channel first, then replay
+   * what Redis kept (or, once the stream has expired, the saved message), then live events —
+   * deduplicated and gap-filled by sequence number — until the final one.
+   */
+  async *stream(rawMessageId: unknown, rawAfterSeq: unknown): AsyncGenerator<StreamEvent> {
+    const user = this.user();
+    const messageId = parseInput(id, rawMessageId, 'messageId');
+    let last = rawAfterSeq == null ? 0 : parseInput(afterSeqInput, rawAfterSeq, 'afterSeq');
+    const message = await this.d.chats.message(messageId);
+    if (!message || message.role !== 'TUTOR') throw new NotFoundError('No tutor message with this id');
+    const session = await this.d.chats.session(message.sessionId);
+    if (!session || (session.userId !== user.userId && user.role !== 'ADMIN')) throw new ForbiddenError('This answer belongs to someone else');
+
+    const inbox: StreamEvent[] = [];
+    let wake: (() => void) | null = null;
+    const unsubscribe = await this.d.streams.subscribe(messageId, (e) => {
+      inbox.push(e);
+      wake?.();
+    });
+    try {
+      const fromStore = async (): Promise<StreamEvent[]> => {
+        const replay = await this.d.streams.replay(messageId);
+        if (replay.at(-1)?.done) return replay;
+        const saved = await this.d.chats.message(messageId);
+        if (!saved) return replay;
+        if (saved.status === 'STREAMING') {
+          const lastActivity = Math.max(replay.at(-1)?.at ?? 0, saved.updatedAt.getTime());
+          if (Date.now() - lastActivity < STALE_MS) return replay;
+          // Nothing for minutes: the generating process died. End the answer so clients can ask again.
+          const lastSeq = (replay.at(-1)?.seq ?? 0) + 1;
+          const content = replay.map((e) => e.delta ?? '').join('');
+          if (await this.d.chats.finish(messageId, { status: 'FAILED', content, answer: null, error: 'the answer was interrupted; please ask again', lastSeq })) {
+            const failed = await this.d.chats.message(messageId);
+            await this.d.streams.publish({ messageId, seq: lastSeq, delta: null, done: true, message: failed ? viewOf(failed) : null });
+          }
+          return this.d.streams.replay(messageId);
+        }
+        // The stream expired from Redis: the saved message is the whole answer.
+        return [...replay, { messageId, seq: saved.lastSeq, delta: null, done: true, message: viewOf(saved), at: saved.updatedAt.getTime() }];
+      };
+      for (const e of await fromStore()) {
+        if (e.seq <= last) continue;
+        yield e;
+        last = e.seq;
+        if (e.done) return;
+      }
+      for (;;) {
+        if (!inbox.length) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(resolve, QUIET_CHECK_MS).unref();
+          });
+          wake = null;
+          // Quiet for a while: make sure nothing was missed (or the answer ended elsewhere).
+          if (!inbox.length) inbox.push(...(await fromStore()).filter((e) => e.seq > last));
+          continue;
+        }
+        inbox.sort((a, b) => a.seq - b.seq);
+        const e = inbox.shift()!;
+        if (e.seq <= last) continue;
+        if (e.seq > last + 1) {
+          // A gap (a lost pub/sub message): fill it from the stored events.
+          for (const m of (await fromStore()).filter((x) => x.seq > last && x.seq < e.seq)) {
+            yield m;
+            last = m.seq;
+            if (m.done) return;
+          }
+        }
+        yield e;
+        last = e.seq;
+        if (e.done) return;
+      }
+    } finally {
+      unsubscribe();
+    }
+  }
+}
