@@ -37,6 +37,7 @@ import { GraphQLError } from 'graphql';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { AccessTokenVerifier, InvalidTokenError, KeysUnavailableError } from './access-token.ts';
 import { type RouterConfig, routerConfigSchema } from './config.ts';
+import { attachSubscriptions } from './subscriptions.ts';
 import { findUploads, multipartBody } from './upload-forwarding.ts';
 
 export interface RouterContext {
@@ -95,6 +96,13 @@ class IdentityForwardingDataSource extends RemoteGraphQLDataSource<RouterContext
   }
 }
 
+/** Each subgraph's routing URL from the supergraph's join__graph enum, with SUBGRAPH_URL_* overrides. */
+function supergraphRoutingUrls(supergraphSdl: string, overrides: Record<string, string>): Record<string, string> {
+  const urls: Record<string, string> = {};
+  for (const m of supergraphSdl.matchAll(/@join__graph\(name: "([^"]+)", url: "([^"]+)"\)/g)) urls[m[1]!] = overrides[m[1]!] ?? m[2]!;
+  return urls;
+}
+
 function unauthenticated(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 }
@@ -114,22 +122,31 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
   const agent = new Agent({ keepAliveTimeout: config.SUBGRAPH_KEEPALIVE_MS, connections: 256, headersTimeout: config.SUBGRAPH_TIMEOUT_MS, bodyTimeout: config.SUBGRAPH_TIMEOUT_MS });
   const fetcher = ((url: string, init: Record<string, unknown>) => undiciFetch(url, { ...init, dispatcher: agent } as never)) as unknown as Fetcher;
 
-  const gateway = new ApolloGateway({
-    supergraphSdl,
-    logger: logger.child({ component: 'gateway' }),
-    buildService({ name, url }) {
-      const source = new IdentityForwardingDataSource({ url: urlOverrides[name] ?? url, fetcher });
-      source.signer = signer;
-      source.maxUploadBytes = config.UPLOAD_MAX_BYTES;
-      // Uploads are rare and large: Node's own fetch, which streams FormData natively.
-      source.multipartFetch = (target, init) => fetch(target, init);
-      return source;
-    },
-  });
+  const buildService = ({ name, url }: { name: string; url?: string }) => {
+    const source = new IdentityForwardingDataSource({ url: urlOverrides[name] ?? url, fetcher });
+    source.signer = signer;
+    source.maxUploadBytes = config.UPLOAD_MAX_BYTES;
+    // Uploads are rare and large: Node's own fetch, which streams FormData natively.
+    source.multipartFetch = (target, init) => fetch(target, init);
+    return source;
+  };
+  const gateway = new ApolloGateway({ supergraphSdl, logger: logger.child({ component: 'gateway' }), buildService });
 
   const app = baseApp(config.TRUST_PROXY);
   const httpServer: Server = createServer(app);
   let shuttingDown = false;
+
+  // Subscriptions (graphql-ws) share the endpoint; their plans run on the same data sources.
+  const subgraphUrls = supergraphRoutingUrls(supergraphSdl, urlOverrides);
+  const subscriptions = attachSubscriptions({
+    httpServer,
+    supergraphSdl,
+    serviceMap: Object.fromEntries(Object.entries(subgraphUrls).map(([name, url]) => [name, buildService({ name, url })])),
+    subgraphUrl: (name) => subgraphUrls[name]!,
+    signer,
+    authenticate: (token) => verifier.verify(token),
+    logger: logger.child({ component: 'subscriptions' }),
+  });
 
   const server = new ApolloServer<RouterContext>({
     gateway,
@@ -192,6 +209,8 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
   const stop = () =>
     (stopping ??= (async () => {
       shuttingDown = true;
+      // Subscribers are told to go (they resume elsewhere with afterSeq); then HTTP drains.
+      await subscriptions.dispose();
       await server.stop();
       await agent.close();
       logger.info('stopped');

@@ -2,7 +2,7 @@
 // sentences, and the verbatim check for quotes.
 
 const STOP = new Set(
-  ('a about above after again all also am an and any are as at be because been before being below between both but by can could did do does doing down during each few for from further had has have having he her here hers him his how i if in into is it its itself just me more most my no nor not now of off on once only or other our out over own same she should so some such than that the their theirs them then there these they this those through to too under until up very was we were what when where which while who whom why will with would you your yours explain tell show give describe please mean means meaning example examples question questions answer following use used using one two get got make like know want need way ways work works thing things').split(
+  ('a about above after again all also am an and any are as at be because been before being below between both but by can could did do does doing down during each few for from further had has have having he her here hers him his how i if in into is it its itself just me more most my no nor not now of off on once only or other our out over own same she should so some such than that the their theirs them then there these they this those through to too under until up very was we were what when where which who whom why will with would you your yours explain tell show give describe please mean means meaning example examples question questions answer following use used using one two get got make like know want need way ways work works thing things').split(
     ' ',
   ),
 );

@@ -1,0 +1,161 @@
+// Subscriptions at the router's single endpoint: graphql-ws (graphql-transport-ws) on /graphql.
+//
+// @apollo/gateway plans subscriptions but refuses to execute them, so the router does it here, the
+// way a federated router does: the query planner splits a subscription into a primary fetch (the
+// subscription itself, sent to the owning subgraph over graphql-ws) and the rest of the plan
+// (fields of other subgraphs, fetched through `_entities`). For every event the primary fetch
+// delivers, the rest runs through the gateway's own plan executor — the event stands in for the
+// primary fetch's response — and the result is shaped to the client's selection.
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
+import { operationFromDocument, type Schema, Supergraph } from '@apollo/federation-internals';
+import { type FetchNode, type PlanNode, type QueryPlan, QueryPlanner } from '@apollo/query-planner';
+import type { Identity, IdentitySigner, Logger } from '@ai-teacher/shared';
+import { type ExecutionArgs, type ExecutionResult, GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { type Client, createClient } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { RouterContext } from './router.ts';
+
+/** Where a subscription's signed identity headers travel to the subgraph (see createSubgraph). */
+const FORWARDED_EXTENSION = 'forwarded';
+/** The service name under which an event stands in for the primary fetch's response. */
+const EVENT_SOURCE = '__subscription_event__';
+
+export interface SubscriptionOptions {
+  httpServer: Server;
+  supergraphSdl: string;
+  /** The data sources the gateway uses (identity signing included), by subgraph name. */
+  serviceMap: ServiceMap;
+  /** A subgraph's HTTP GraphQL URL; its graphql-ws endpoint is the same path over ws(s). */
+  subgraphUrl(name: string): string;
+  signer: IdentitySigner;
+  /** Verifies `connectionParams.authorization`; throws for an invalid token. */
+  authenticate(authorization: string): Promise<Identity>;
+  logger: Logger;
+}
+
+type SocketExtra = { identity?: Identity; clientIp?: string };
+
+export interface RunningSubscriptions {
+  /** Open client subscriptions. */
+  active(): number;
+  dispose(): Promise<void>;
+}
+
+export function attachSubscriptions(opts: SubscriptionOptions): RunningSubscriptions {
+  const supergraph = Supergraph.build(opts.supergraphSdl);
+  const apiSchema: Schema = supergraph.apiSchema();
+  const apiGraphQLSchema: GraphQLSchema = apiSchema.toGraphQLJSSchema();
+  const supergraphSchema: GraphQLSchema = supergraph.schema.toGraphQLJSSchema();
+  const planner = new QueryPlanner(supergraph);
+  const clients = new Map<string, Client>();
+  let active = 0;
+
+  /** One multiplexed graphql-ws connection per subgraph. A dropped connection ends its
+   * subscriptions with an error; clients resubscribe (with `afterSeq` where the field has it). */
+  const clientFor = (service: string): Client => {
+    let client = clients.get(service);
+    if (!client) {
+      const url = opts.subgraphUrl(service).replace(/^http/, 'ws');
+      client = createClient({ url, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0, keepAlive: 15_000, lazyCloseTimeout: 5_000 });
+      clients.set(service, client);
+    }
+    return client;
+  };
+
+  async function* federatedSubscribe(args: ExecutionArgs): AsyncGenerator<ExecutionResult> {
+    const ctx = args.contextValue as RouterContext;
+    let plan: QueryPlan;
+    try {
+      const operation = operationFromDocument(apiSchema, args.document, { operationName: args.operationName ?? undefined });
+      plan = planner.buildQueryPlan(operation);
+    } catch (err) {
+      yield { errors: [err instanceof GraphQLError ? err : new GraphQLError((err as Error).message)] };
+      return;
+    }
+    const node = plan.node;
+    if (node?.kind !== 'Subscription') {
+      yield { errors: [new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations over HTTP')] };
+      return;
+    }
+    const { primary, rest } = node;
+    const variables = Object.fromEntries((primary.variableUsages ?? []).filter((n) => n in (args.variableValues ?? {})).map((n) => [n, args.variableValues![n]]));
+    const headers = await opts.signer.headers({ identity: ctx.identity, requestId: ctx.requestId, clientIp: ctx.clientIp });
+    const upstream = clientFor(primary.serviceName).iterate({ query: primary.operation, variables, ...(primary.operationName ? { operationName: primary.operationName } : {}), extensions: { [FORWARDED_EXTENSION]: headers } });
+    const operationContext = buildOperationContext({ schema: apiGraphQLSchema, operationDocument: args.document, operationName: args.operationName ?? undefined });
+    active++;
+    try {
+      for await (const event of upstream) {
+        if (!event.data) {
+          yield { errors: (event.errors ?? [{ message: 'The subscription failed' }]).map(toGraphQLError) };
+          continue;
+        }
+        yield await completeEvent(primary, rest, event, ctx, args, operationContext);
+      }
+    } catch (err) {
+      // The subgraph connection closed or refused the operation.
+      const message = Array.isArray(err) ? (err as GraphQLFormattedError[]).map((e) => e.message).join('; ') : 'The subscription was interrupted; subscribe again to resume';
+      opts.logger.warn({ requestId: ctx.requestId, service: primary.serviceName, err: Array.isArray(err) ? err : (err as Error)?.message ?? String(err) }, 'subgraph subscription ended with an error');
+      yield { errors: [new GraphQLError(message, { extensions: { code: Array.isArray(err) ? (err as GraphQLFormattedError[])[0]?.extensions?.code ?? 'INTERNAL' : 'SUBSCRIPTION_INTERRUPTED' } })] };
+    } finally {
+      active--;
+      await upstream.return?.();
+    }
+  }
+
+  /** The rest of the plan for one event: entity fetches, then shaping to the client's selection. */
+  async function completeEvent(primary: FetchNode, rest: PlanNode | undefined, event: ExecutionResult | { data?: unknown; errors?: readonly GraphQLFormattedError[] }, ctx: RouterContext, args: ExecutionArgs, operationContext: ReturnType<typeof buildOperationContext>): Promise<ExecutionResult> {
+    const eventSource: GraphQLDataSource = { process: async () => ({ data: event.data as Record<string, unknown>, ...(event.errors ? { errors: event.errors as GraphQLFormattedError[] } : {}) }) } as GraphQLDataSource;
+    const eventFetch: FetchNode = { ...primary, serviceName: EVENT_SOURCE };
+    const queryPlan: QueryPlan = { kind: 'QueryPlan', node: rest ? { kind: 'Sequence', nodes: [eventFetch, rest] } : eventFetch };
+    const requestContext = {
+      request: { query: '', variables: (args.variableValues ?? {}) as Record<string, unknown>, operationName: args.operationName ?? undefined },
+      context: ctx,
+      logger: opts.logger,
+      metrics: {},
+      cache: undefined,
+      overallCachePolicy: undefined,
+    };
+    const result = await executeQueryPlan(queryPlan, { ...opts.serviceMap, [EVENT_SOURCE]: eventSource }, requestContext as never, operationContext, supergraphSchema, apiSchema);
+    return result as ExecutionResult;
+  }
+
+  const wss = new WebSocketServer({ server: opts.httpServer, path: '/graphql' });
+  const server = useServer<Record<string, unknown> | undefined, SocketExtra>(
+    {
+      schema: apiGraphQLSchema,
+      // A socket must present a valid access token: anonymous or invalid sockets are closed (4403).
+      onConnect: async (ctx) => {
+        const authorization = ctx.connectionParams?.authorization;
+        if (typeof authorization !== 'string') return false;
+        const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/.exec(authorization.trim());
+        if (!match?.[1]) return false;
+        try {
+          ctx.extra.identity = await opts.authenticate(match[1]);
+        } catch {
+          return false;
+        }
+        ctx.extra.clientIp = ctx.extra.request.socket.remoteAddress ?? 'unknown';
+        return true;
+      },
+      context: (ctx): RouterContext => ({ identity: ctx.extra.identity ?? null, requestId: randomUUID(), clientIp: ctx.extra.clientIp ?? 'unknown' }),
+      execute: () => ({ errors: [new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations over HTTP')] }),
+      subscribe: (args) => federatedSubscribe(args),
+    },
+    wss,
+  );
+
+  return {
+    active: () => active,
+    async dispose() {
+      await server.dispose();
+      await Promise.all([...clients.values()].map((c) => c.dispose()));
+    },
+  };
+}
+
+function toGraphQLError(e: GraphQLFormattedError): GraphQLError {
+  return new GraphQLError(e.message, { ...(e.path ? { path: e.path } : {}), ...(e.extensions ? { extensions: e.extensions } : {}) });
+}
