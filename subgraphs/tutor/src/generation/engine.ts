@@ -53,11 +53,14 @@ export class TutorEngine {
     return this.running.size;
   }
 
-  start(req: GenerationRequest, onSettled: () => void): void {
+  /** Starts generating; `release` runs once the answer is saved, before its last event goes out. */
+  start(req: GenerationRequest, release: () => Promise<void>): void {
     const abort = new AbortController();
-    const promise = this.generate(req, abort.signal).finally(() => {
+    let released: Promise<void> | undefined;
+    const releaseOnce = () => (released ??= release().catch(() => undefined));
+    const promise = this.generate(req, abort.signal, releaseOnce).finally(() => {
       this.running.delete(req.messageId);
-      onSettled();
+      return releaseOnce();
     });
     this.running.set(req.messageId, { promise, abort });
   }
@@ -70,7 +73,7 @@ export class TutorEngine {
     clearTimeout(timer);
   }
 
-  private async generate(req: GenerationRequest, signal: AbortSignal): Promise<void> {
+  private async generate(req: GenerationRequest, signal: AbortSignal, release: () => Promise<void>): Promise<void> {
     const { streams, logger } = this.o;
     const repo = new ChatRepository(this.o.orm.em.fork());
     let seq = 0;
@@ -84,6 +87,8 @@ export class TutorEngine {
     const finish = async (status: 'COMPLETE' | 'FAILED', answer: StoredAnswer | null, error: string | null) => {
       seq++;
       await repo.finish(req.messageId, { status, content, answer, error, lastSeq: seq });
+      // A client that sees the last event may ask again at once: its slot is free by then.
+      await release();
       const saved = await repo.message(req.messageId);
       await streams.publish({ messageId: req.messageId, seq, delta: null, done: true, message: saved ? viewOf(saved) : null });
     };

@@ -118,7 +118,7 @@ export class TutorService {
           mode,
           history: history.map((m) => ({ role: m.role === 'USER' ? ('user' as const) : ('assistant' as const), content: m.content })),
         },
-        () => void this.releaseSlot(user.userId),
+        () => this.releaseSlot(user.userId),
       );
       return viewOf(reply);
     } catch (err) {
