@@ -4,8 +4,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { repoRoot } from '@ai-teacher/shared';
-import { errorCode, type GraphQLResponse } from '@ai-teacher/shared/testing';
-import { ADMIN, login, newEmail, REFRESH, registerUser, SET_ROLE, startStack, type Session, type Stack } from '../support/stack.ts';
+import { errorCode } from '@ai-teacher/shared/testing';
+import { INGESTION, uploadBook, userWithRole as newUserWithRole, waitForIngestion as waitIngested } from '../support/course.ts';
+import { ADMIN, login, startStack, type Session, type Stack } from '../support/stack.ts';
 
 const data = join(repoRoot, '..', 'shared', 'data');
 let stack: Stack;
@@ -24,37 +25,9 @@ async function asAdmin(query: string, variables: Record<string, unknown> = {}): 
   return res.data;
 }
 
-/** A GraphQL multipart request, as web and mobile clients send it. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function upload(bookId: string, bytes: Buffer, filename: string, token?: string): Promise<GraphQLResponse<any>> {
-  const form = new FormData();
-  form.append('operations', JSON.stringify({ query: 'mutation($b: ID!, $f: Upload!) { uploadBookFile(bookId: $b, file: $f) { status progress error fileName fileSize } }', variables: { b: bookId, f: null } }));
-  form.append('map', JSON.stringify({ 0: ['variables.f'] }));
-  form.append('0', new Blob([bytes], { type: 'application/pdf' }), filename);
-  const res = await fetch(stack.routerUrl, { method: 'POST', body: form, headers: { 'apollo-require-preflight': 'true', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
-  return { status: res.status, headers: res.headers, ...((await res.json()) as object) };
-}
-
-const INGESTION = `query($c: ID!) { course(id: $c) { books { id title ingestion { status progress pageCount chunkCount error } } } }`;
-
-async function waitForIngestion(courseId: string, bookId: string, timeoutMs = 90_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await stack.query(INGESTION, { c: courseId }, admin.accessToken);
-    const ing = res.data!.course.books.find((b: { id: string }) => b.id === bookId).ingestion;
-    if (ing && (ing.status === 'READY' || ing.status === 'FAILED')) return ing;
-    if (Date.now() > deadline) throw new Error(`ingestion still ${JSON.stringify(ing)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-async function userWithRole(role: 'STUDENT' | 'TEACHER') {
-  const u = await registerUser(stack, newEmail(role.toLowerCase()));
-  if (role === 'STUDENT') return { id: u.user.id, token: u.accessToken };
-  await asAdmin(SET_ROLE, { userId: u.user.id, role });
-  const refreshed = await stack.query<{ refreshToken: Session }>(REFRESH, { token: u.refreshToken });
-  return { id: u.user.id, token: refreshed.data!.refreshToken.accessToken };
-}
+const upload = (bookId: string, bytes: Buffer, filename: string, token?: string) => uploadBook(stack, bookId, bytes, filename, token);
+const waitForIngestion = (courseId: string, bookId: string, timeoutMs?: number) => waitIngested(stack, admin.accessToken, courseId, bookId, timeoutMs);
+const userWithRole = (role: 'STUDENT' | 'TEACHER') => newUserWithRole(stack, admin, role);
 
 async function newBook(courseId: string, title: string): Promise<string> {
   return (await asAdmin(`mutation($c: ID!, $t: String!) { createBook(courseId: $c, title: $t, authors: ["OpenStax"]) { id } }`, { c: courseId, t: title })).createBook.id;
