@@ -31,18 +31,18 @@ export async function waitReady(url: string): Promise<void> {
 export interface BenchStack {
   databaseUrl: string;
   secret: string;
-  ports: { router: number; auth: number; academic: number; retrieval: number; workers: number };
+  ports: { router: number; auth: number; academic: number; retrieval: number; tutor: number; workers: number };
   routerUrl: string;
   stop(): Promise<void>;
 }
 
-/** Auth, academic, retrieval, the workers and the router as production processes on free ports. */
+/** Every subgraph, the workers and the router as production processes on free ports. */
 export async function startBenchStack(extraEnv: Record<string, string> = {}): Promise<BenchStack> {
   const db = await createTestDatabase('ait_bench');
   const redis = await createTestRedis();
   const dataDir = tempDir();
   const secret = randomBytes(32).toString('hex');
-  const ports = { router: await freePort(), auth: await freePort(), academic: await freePort(), retrieval: await freePort(), workers: await freePort() };
+  const ports = { router: await freePort(), auth: await freePort(), academic: await freePort(), retrieval: await freePort(), tutor: await freePort(), workers: await freePort() };
   const common = {
     ...process.env,
     NODE_ENV: 'production',
@@ -76,11 +76,14 @@ export async function startBenchStack(extraEnv: Record<string, string> = {}): Pr
     run('workers/src/index.ts', { WORKERS_PORT: String(ports.workers), ...academicInternal });
     await waitReady(`http://127.0.0.1:${ports.retrieval}/ready`);
     await waitReady(`http://127.0.0.1:${ports.workers}/ready`);
+    run('subgraphs/tutor/src/index.ts', { PORT: String(ports.tutor), ...academicInternal, RETRIEVAL_INTERNAL_URL: `http://127.0.0.1:${ports.retrieval}` });
+    await waitReady(`http://127.0.0.1:${ports.tutor}/ready`);
     run('router/src/index.ts', {
       PORT: String(ports.router),
       SUBGRAPH_URL_AUTH: `http://127.0.0.1:${ports.auth}/graphql`,
       SUBGRAPH_URL_ACADEMIC: `http://127.0.0.1:${ports.academic}/graphql`,
       SUBGRAPH_URL_RETRIEVAL: `http://127.0.0.1:${ports.retrieval}/graphql`,
+      SUBGRAPH_URL_TUTOR: `http://127.0.0.1:${ports.tutor}/graphql`,
       AUTH_JWKS_URL: `http://127.0.0.1:${ports.auth}/.well-known/jwks.json`,
     });
     await waitReady(`http://127.0.0.1:${ports.router}/ready`);

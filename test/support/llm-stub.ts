@@ -16,7 +16,15 @@ export interface ChatRequest {
 export class LlmStub {
   readonly requests: ChatRequest[] = [];
   private server: Server | undefined;
+  chunkDelayMs: number;
+  private readonly keepRequests: boolean;
   url = '';
+
+  /** `chunkDelayMs`: pause between chunks for every answer (benchmarks pace answers with it). */
+  constructor(opts: { chunkDelayMs?: number; keepRequests?: boolean } = {}) {
+    this.chunkDelayMs = opts.chunkDelayMs ?? 0;
+    this.keepRequests = opts.keepRequests ?? true;
+  }
 
   async start(): Promise<void> {
     this.server = createServer(async (req, res) => {
@@ -24,7 +32,7 @@ export class LlmStub {
       for await (const c of req) raw += c;
       if (req.url !== '/v1/chat/completions') return void res.writeHead(404).end();
       const body = JSON.parse(raw) as ChatRequest;
-      this.requests.push(body);
+      if (this.keepRequests) this.requests.push(body);
       const question = body.messages.at(-1)!.content;
       if (question.includes('HTTP500')) {
         res.writeHead(500, { 'content-type': 'application/json' });
@@ -40,7 +48,8 @@ export class LlmStub {
           await new Promise((r) => setTimeout(r, 50)); // let the first chunks reach the client
           return void res.socket?.destroy();
         }
-        if (question.includes('SLOW')) await new Promise((r) => setTimeout(r, 40));
+        const delay = question.includes('SLOW') ? 40 : this.chunkDelayMs;
+        if (delay) await new Promise((r) => setTimeout(r, delay));
         res.write(chunk({ content: piece }));
       }
       res.write(chunk({}, 'stop'));
