@@ -9,6 +9,7 @@ COPY workers/package.json workers/
 COPY subgraphs/auth/package.json subgraphs/auth/
 COPY subgraphs/academic/package.json subgraphs/academic/
 COPY subgraphs/retrieval/package.json subgraphs/retrieval/
+COPY subgraphs/tutor/package.json subgraphs/tutor/
 RUN npm ci --no-audit --no-fund --omit=dev --ignore-scripts=false
 COPY . .
 USER node

@@ -34,6 +34,7 @@ import type { Fetcher } from '@apollo/utils.fetcher';
 import cors from 'cors';
 import express from 'express';
 import { GraphQLError } from 'graphql';
+import { Counter, Gauge } from 'prom-client';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { AccessTokenVerifier, InvalidTokenError, KeysUnavailableError } from './access-token.ts';
 import { type RouterConfig, routerConfigSchema } from './config.ts';
@@ -137,6 +138,7 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
   let shuttingDown = false;
 
   // Subscriptions (graphql-ws) share the endpoint; their plans run on the same data sources.
+  const subscriptionEvents = new Counter({ name: 'graphql_subscription_events_total', help: 'Subscription events sent to clients', registers: [metrics.registry] });
   const subgraphUrls = supergraphRoutingUrls(supergraphSdl, urlOverrides);
   const subscriptions = attachSubscriptions({
     httpServer,
@@ -146,7 +148,9 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
     signer,
     authenticate: (token) => verifier.verify(token),
     logger: logger.child({ component: 'subscriptions' }),
+    onEvent: () => subscriptionEvents.inc(),
   });
+  new Gauge({ name: 'graphql_subscriptions_active', help: 'Open client subscriptions on this router', registers: [metrics.registry], collect() { this.set(subscriptions.active()); } });
 
   const server = new ApolloServer<RouterContext>({
     gateway,

@@ -34,6 +34,8 @@ export interface SubscriptionOptions {
   /** Verifies `connectionParams.authorization`; throws for an invalid token. */
   authenticate(authorization: string): Promise<Identity>;
   logger: Logger;
+  /** Called for every event sent to a client (metrics). */
+  onEvent?: () => void;
 }
 
 type SocketExtra = { identity?: Identity; clientIp?: string };
@@ -92,6 +94,7 @@ export function attachSubscriptions(opts: SubscriptionOptions): RunningSubscript
           yield { errors: (event.errors ?? [{ message: 'The subscription failed' }]).map(toGraphQLError) };
           continue;
         }
+        opts.onEvent?.();
         yield await completeEvent(primary, rest, event, ctx, args, operationContext);
       }
     } catch (err) {
