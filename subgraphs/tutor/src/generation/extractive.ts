@@ -12,8 +12,13 @@ interface Scored {
   score: number;
 }
 
-const looksLikeCode = (s: string) => /[=(){}[\]]|^\s*(?:print|def|for|while|if|import|return)\b/.test(s) && !/[a-z]{3,} [a-z]{3,} [a-z]{3,} [a-z]{3,}/.test(s);
-const isProse = (s: string) => s.split(' ').length >= 6 && /[.!?]$/.test(s) && !looksLikeCode(s);
+// Code: an assignment, a call, a statement keyword with its colon, or an interpreter prompt; not a
+// sentence that merely mentions `range()`.
+const looksLikeCode = (s: string) =>
+  (/^>>>|[a-z_]\w*\s*[-+*/%]?=\s*\S|^\s*(?:print|def|for|while|if|elif|else|import|return|class)\b.*[:)]\s*$|^\s*\w+\(.*\)\s*$/.test(s)) && !/[a-z]{3,} [a-z]{3,} [a-z]{3,} [a-z]{3,}/.test(s);
+// A whole sentence: starts like one (a chunk can begin mid-sentence), ends like one, not code.
+const isProse = (s: string) => s.split(' ').length >= 6 && /^["'(]?[A-Z0-9]/.test(s) && /[.!?]["')]?$/.test(s) && !looksLikeCode(s);
+const squash = (s: string) => s.toLowerCase().replace(/\s+/g, ' ');
 
 function topic(question: string, passages: GroundingPassage[]): string {
   const section = passages[0]?.section?.replace(/^(?:Chapter\s+\d+|\d+(?:\.\d+)*)\s+/i, '').trim();
@@ -31,6 +36,17 @@ function blank(sentence: string, terms: string[]): string | null {
   return words.join('');
 }
 
+/** The first run of 2–8 consecutive code lines in a passage, as written. */
+function codeBlock(text: string): string | null {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    let j = i;
+    while (j < lines.length && j - i < 8 && looksLikeCode(lines[j]!.trim())) j++;
+    if (j - i >= 2) return lines.slice(i, j).join('\n');
+  }
+  return null;
+}
+
 export function composeExtractive(question: string, mode: TutorMode, passages: GroundingPassage[]): StoredAnswer {
   const terms = [...new Set(contentWords(question))].sort((a, b) => b.length - a.length);
   const scored: Scored[] = passages.flatMap((p, pi) =>
@@ -38,10 +54,17 @@ export function composeExtractive(question: string, mode: TutorMode, passages: G
       const words = new Set(contentWords(text));
       const hits = terms.filter((t) => words.has(t)).length;
       // Earlier passages ranked higher in search; prose beats headings and code for explaining.
-      return { text, passage: pi, position, score: hits * 2 - pi * 0.3 + (isProse(text) ? 1 : -1) };
+      // Exercise prompts ("Write a program that…") are not explanations.
+      const exercise = /^(?:Write|Ex:|Given|Modify|Create|Try|Complete|Fill)\b/.test(text) ? 3 : 0;
+      return { text, passage: pi, position, score: hits * 2 - pi * 0.3 + (isProse(text) ? 1 : -1) - exercise };
     }),
   );
-  const ranked = [...scored].filter((s) => isProse(s.text)).sort((a, b) => b.score - a.score);
+  // Overlapping passages repeat sentences: keep each once.
+  const seen = new Set<string>();
+  const ranked = [...scored]
+    .filter((s) => isProse(s.text))
+    .sort((a, b) => b.score - a.score)
+    .filter((s) => !seen.has(squash(s.text)) && seen.add(squash(s.text)));
   const best = ranked[0] ?? scored[0]!;
   const explanation = ranked
     .slice(0, 4)
@@ -65,9 +88,8 @@ export function composeExtractive(question: string, mode: TutorMode, passages: G
     .map((s) => ({ s, q: blank(s.text, terms) }))
     .filter((x): x is { s: Scored; q: string } => x.q !== null)
     .slice(0, 3);
-  const code = scored.find((s) => s.passage === best.passage && looksLikeCode(s.text) && s.text.length <= 200)
-    ?? scored.find((s) => looksLikeCode(s.text) && s.text.length <= 200);
-  const example = code?.text ?? scored.find((s) => /\b(for example|for instance|e\.g\.)/i.test(s.text))?.text ?? null;
+  const code = codeBlock(passages[best.passage]!.text) ?? passages.map((p) => codeBlock(p.text)).find(Boolean);
+  const example = code ?? ranked.find((s) => /\b(for example|for instance|e\.g\.)/i.test(s.text))?.text ?? null;
 
   const base = { generator: 'EXTRACTIVE' as const, cached: false, grounded: true, citations };
   if (mode === 'SOCRATIC') {
@@ -94,8 +116,9 @@ export function composeExtractive(question: string, mode: TutorMode, passages: G
       checkQuestions: questions,
     };
   }
+  const usedText = new Set(used.map((s) => squash(s.text)));
   const steps = scored
-    .filter((s) => s.passage === best.passage && s.position > best.position && isProse(s.text))
+    .filter((s) => s.passage === best.passage && s.position > best.position && isProse(s.text) && !usedText.has(squash(s.text)))
     .slice(0, 3)
     .map((s) => s.text);
   return {

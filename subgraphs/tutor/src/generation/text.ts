@@ -14,12 +14,28 @@ export function contentWords(text: string): string[] {
     .map((w) => (w.length > 4 && w.endsWith('es') && !w.endsWith('ses') ? w.slice(0, -2) : w.length > 3 && w.endsWith('s') && !w.endsWith('ss') ? w.slice(0, -1) : w));
 }
 
-/** Sentences (and list items / code lines kept whole) of a passage. */
+/**
+ * Lines of a passage with the PDF's line wrapping undone: a line that does not end a sentence and
+ * is followed by one that continues it (lower-case start, or a long wrapped line) are joined.
+ */
+export function paragraphs(text: string): string[] {
+  const out: string[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/\s+/g, ' ').trim();
+    if (!line) continue;
+    const prev = out.at(-1);
+    const continues = prev !== undefined && !/[.!?:]["')\]]?$/.test(prev) && (/^[a-z(,;]/.test(line) || (prev.length > 60 && /^[A-Za-z]/.test(line)));
+    if (continues) out[out.length - 1] = `${prev} ${line}`;
+    else out.push(line);
+  }
+  return out;
+}
+
+/** Sentences of a passage (list items and code lines stay whole). */
 export function sentences(text: string): string[] {
-  return text
-    .split(/\n+/)
-    .flatMap((line) => line.split(/(?<=[.!?])\s+(?=[A-Z0-9"'(])/))
-    .map((s) => s.replace(/\s+/g, ' ').trim())
+  return paragraphs(text)
+    .flatMap((p) => p.split(/(?<=[.!?])\s+(?=[A-Z0-9"'(])/))
+    .map((s) => s.trim())
     .filter((s) => s.length >= 3);
 }
 
