@@ -61,7 +61,7 @@ export function attachSubscriptions(opts: SubscriptionOptions): RunningSubscript
     let client = clients.get(service);
     if (!client) {
       const url = opts.subgraphUrl(service).replace(/^http/, 'ws');
-      client = createClient({ url, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0, keepAlive: 15_000, lazyCloseTimeout: 5_000 });
+      client = createClient({ url, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0, keepAlive: 15_000 });
       clients.set(service, client);
     }
     return client;
