@@ -195,8 +195,12 @@ export class TutorService {
       for (;;) {
         if (!inbox.length) {
           await new Promise<void>((resolve) => {
-            wake = resolve;
-            setTimeout(resolve, QUIET_CHECK_MS).unref();
+            const timer = setTimeout(resolve, QUIET_CHECK_MS);
+            timer.unref();
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
           });
           wake = null;
           // Quiet for a while: make sure nothing was missed (or the answer ended elsewhere).
