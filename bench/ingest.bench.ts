@@ -3,18 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@ai-teacher/shared';
-import { gql } from '@ai-teacher/shared/testing';
-import { startBenchStack, uploadBook, waitIngested } from './lib.ts';
+import { startBenchStackAsAdmin, uploadBook, waitIngested } from './lib.ts';
 
-const admin = { email: 'registrar@uni.test', password: 'keys to the registry 42' };
-const stack = await startBenchStack({ ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password });
+const { stack, token, run } = await startBenchStackAsAdmin();
 try {
-  const token = ((await gql(stack.routerUrl, 'mutation($i: LoginInput!) { login(input: $i) { accessToken } }', { i: admin })).data!.login as { accessToken: string }).accessToken;
-  const run = async <T = any>(q: string, v: Record<string, unknown> = {}): Promise<T> => { // eslint-disable-line @typescript-eslint/no-explicit-any
-    const r = await gql(stack.routerUrl, q, v, { token });
-    if (r.errors) throw new Error(JSON.stringify(r.errors));
-    return r.data as T;
-  };
   await run(`mutation($d: String!) { importAcademicData(format: CSV, document: $d) { applied } }`, { d: 'faculty,department,semester,course_code,course_title\nScience,CS,Fall,PY1,Python' });
   const tree = await run(`{ faculties { departments { semesters { courses { id } } } } }`);
   const courseId = tree.faculties[0].departments[0].semesters[0].courses[0].id as string;

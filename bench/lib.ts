@@ -5,7 +5,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { repoRoot } from '@ai-teacher/shared';
-import { createTestDatabase, createTestRedis, tempDir } from '@ai-teacher/shared/testing';
+import { createTestDatabase, createTestRedis, gql, tempDir } from '@ai-teacher/shared/testing';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -118,5 +118,25 @@ export async function waitIngested(routerUrl: string, token: string, courseId: s
     if (ing && (ing.status === 'READY' || ing.status === 'FAILED')) return ing;
     if (Date.now() > deadline) throw new Error(`ingestion not finished: ${JSON.stringify(ing)}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export const BENCH_ADMIN = { email: 'registrar@uni.test', password: 'keys to the registry 42' };
+
+/** The stack with an admin account, signed in; `run` sends an operation as the admin and throws on errors. */
+export async function startBenchStackAsAdmin(extraEnv: Record<string, string> = {}) {
+  const stack = await startBenchStack({ ADMIN_EMAIL: BENCH_ADMIN.email, ADMIN_PASSWORD: BENCH_ADMIN.password, ...extraEnv });
+  try {
+    const login = await gql(stack.routerUrl, 'mutation($i: LoginInput!) { login(input: $i) { accessToken } }', { i: BENCH_ADMIN });
+    const token = (login.data!.login as { accessToken: string }).accessToken;
+    const run = async <T = any>(q: string, v: Record<string, unknown> = {}): Promise<T> => { // eslint-disable-line @typescript-eslint/no-explicit-any
+      const r = await gql(stack.routerUrl, q, v, { token });
+      if (r.errors) throw new Error(JSON.stringify(r.errors));
+      return r.data as T;
+    };
+    return { stack, token, run };
+  } catch (err) {
+    await stack.stop();
+    throw err;
   }
 }

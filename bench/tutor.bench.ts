@@ -4,11 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@ai-teacher/shared';
-import { gql } from '@ai-teacher/shared/testing';
 import { type Client, createClient } from 'graphql-ws';
 import { WebSocket } from 'ws';
 import { LlmStub } from '../test/support/llm-stub.ts';
-import { startBenchStack, uploadBook, waitIngested } from './lib.ts';
+import { startBenchStackAsAdmin, uploadBook, waitIngested } from './lib.ts';
 
 const LATENCY_QUESTIONS = Number(process.env.BENCH_QUESTIONS ?? 50);
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1000);
@@ -25,16 +24,9 @@ async function routerMemory(metricsUrl: string): Promise<{ rss: number; heap: nu
 
 const llm = new LlmStub({ keepRequests: false });
 await llm.start();
-const admin = { email: 'registrar@uni.test', password: 'keys to the registry 42' };
-const stack = await startBenchStack({ ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password, LLM_BASE_URL: llm.url, TUTOR_MAX_CONCURRENT_PER_USER: '100000' });
+const { stack, token, run } = await startBenchStackAsAdmin({ LLM_BASE_URL: llm.url, TUTOR_MAX_CONCURRENT_PER_USER: '100000' });
 const sockets: Client[] = [];
 try {
-  const token = ((await gql(stack.routerUrl, 'mutation($i: LoginInput!) { login(input: $i) { accessToken } }', { i: admin })).data!.login as { accessToken: string }).accessToken;
-  const run = async <T = any>(q: string, v: Record<string, unknown> = {}): Promise<T> => { // eslint-disable-line @typescript-eslint/no-explicit-any
-    const r = await gql(stack.routerUrl, q, v, { token });
-    if (r.errors) throw new Error(JSON.stringify(r.errors));
-    return r.data as T;
-  };
   await run(`mutation($d: String!) { importAcademicData(format: CSV, document: $d) { applied } }`, { d: 'faculty,department,semester,course_code,course_title\nScience,CS,Fall,PY1,Python' });
   const courseId = (await run(`{ faculties { departments { semesters { courses { id } } } } }`)).faculties[0].departments[0].semesters[0].courses[0].id as string;
   const bookId = (await run(`mutation($c: ID!) { createBook(courseId: $c, title: "Introduction to Python Programming", authors: ["OpenStax"]) { id } }`, { c: courseId })).createBook.id as string;
