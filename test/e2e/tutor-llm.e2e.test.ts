@@ -138,7 +138,7 @@ describe('failures and limits', () => {
     const last = events.at(-1)!;
     expect(last.done).toBe(true);
     expect(last.message.status).toBe('FAILED');
-    expect(last.message.error).toMatch(/please ask again/);
+    expect(last.message.error).toMatch(/stopped in the middle of the answer; please ask again/);
     expect(events.length).toBeGreaterThan(1); // the partial answer was streamed before the failure
     const retry = await answer(await ask('Explain electrons and their charge'));
     expect(retry.at(-1)!.message.status).toBe('COMPLETE');
@@ -208,5 +208,33 @@ describe('replicas', () => {
     const id2 = await ask('What is an ion? SLOW', 'EXPLAIN', stack.routerUrl);
     const part = await answer(id2, router2.graphqlUrl);
     expect(part.at(-1)!.done).toBe(true);
+  });
+});
+
+describe('an unreachable model', () => {
+  let tutor3: RunningSubgraph;
+  let router3: RunningRouter;
+
+  beforeAll(async () => {
+    // Nothing listens on port 9 (discard) here: connections are refused.
+    tutor3 = await startTutorSubgraph({ ...stack.env, ACADEMIC_INTERNAL_URL: stack.academic.url, RETRIEVAL_INTERNAL_URL: stack.retrieval.url, LLM_BASE_URL: 'http://127.0.0.1:9/v1', LLM_TIMEOUT_MS: '2000' });
+    router3 = await startRouter({
+      ...stack.env,
+      SUBGRAPH_URL_AUTH: stack.auth.graphqlUrl,
+      SUBGRAPH_URL_ACADEMIC: stack.academic.graphqlUrl,
+      SUBGRAPH_URL_RETRIEVAL: stack.retrieval.graphqlUrl,
+      SUBGRAPH_URL_TUTOR: tutor3.graphqlUrl,
+      AUTH_JWKS_URL: `${stack.auth.url}/.well-known/jwks.json`,
+    });
+  });
+  afterAll(async () => {
+    await router3?.stop();
+    await tutor3?.stop();
+  });
+
+  it('ends the message FAILED: the model is unreachable, ask again', async () => {
+    const events = await answer(await ask('What are the protons and neutrons of an atom?', 'EXPLAIN', router3.graphqlUrl), router3.graphqlUrl);
+    expect(events).toHaveLength(1);
+    expect(events[0]!.message).toMatchObject({ status: 'FAILED', error: 'the language model is unreachable; please ask again' });
   });
 });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import type { Logger, MikroORM, Redis } from '@ai-teacher/shared';
 import type { StoredAnswer, TutorMode } from '../entities/chat.entity.ts';
 import { ChatRepository } from '../repositories/chat.repository.ts';
@@ -121,7 +122,7 @@ export class TutorEngine {
       await finish('COMPLETE', answer, null);
       logger.info({ messageId: req.messageId, generator: answer.generator, cached: answer.cached, grounded: answer.grounded, deltas: seq - 1, ms: Date.now() - started }, 'tutor answer complete');
     } catch (err) {
-      const reason = describeFailure(err, signal);
+      const reason = describeFailure(err, signal, seq > 0, this.o.llm !== null);
       logger.warn({ messageId: req.messageId, reason, err: (err as Error).message }, 'tutor answer failed');
       await finish('FAILED', null, reason).catch((e: Error) => logger.error({ messageId: req.messageId, err: e.message }, 'could not record the failed answer'));
     }
@@ -136,11 +137,13 @@ export class TutorEngine {
   }
 }
 
-function describeFailure(err: unknown, signal: AbortSignal): string {
+/** The reason a client sees on a FAILED answer: what went wrong, never internals. */
+function describeFailure(err: unknown, signal: AbortSignal, streamed: boolean, model: boolean): string {
   if (signal.aborted) return (signal.reason as Error)?.message ?? 'interrupted';
-  const e = err as { name?: string; status?: number; message?: string; code?: string };
-  if (e.name === 'APIConnectionError' || e.name === 'APIConnectionTimeoutError') return 'the language model is unreachable; please ask again';
-  if (typeof e.status === 'number') return `the language model answered with an error (HTTP ${e.status}); please ask again`;
-  if (/internal call \/internal\/search/.test(e.message ?? '')) return 'the course material could not be searched; please ask again';
+  if (err instanceof APIConnectionTimeoutError) return 'the language model did not answer in time; please ask again';
+  if (err instanceof APIConnectionError) return streamed ? 'the language model stopped in the middle of the answer; please ask again' : 'the language model is unreachable; please ask again';
+  if (err instanceof APIError && typeof err.status === 'number') return `the language model answered with an error (HTTP ${err.status}); please ask again`;
+  if (streamed) return model ? 'the language model stopped in the middle of the answer; please ask again' : 'the answer stopped in the middle; please ask again';
+  if (/internal call \/internal\/search/.test((err as Error)?.message ?? '')) return 'the course material could not be searched; please ask again';
   return 'the answer could not be generated; please ask again';
 }
