@@ -56,8 +56,14 @@ export async function startBenchStack(extraEnv: Record<string, string> = {}): Pr
     ...extraEnv,
   };
   const procs: ChildProcess[] = [];
-  const run = (entry: string, env: Record<string, string>) =>
-    procs.push(spawn(process.execPath, [join(repoRoot, entry)], { env: { ...common, ...env }, stdio: ['ignore', 'ignore', 'inherit'] }));
+  // BENCH_CPU_PROF=router (or tutor, retrieval, …): that process writes a V8 CPU profile to
+  // BENCH_CPU_PROF_DIR (default .data/profiles) when it stops; open it in Chrome DevTools.
+  const profiled = process.env.BENCH_CPU_PROF;
+  const profileDir = process.env.BENCH_CPU_PROF_DIR ?? join(repoRoot, '.data', 'profiles');
+  const run = (entry: string, env: Record<string, string>) => {
+    const prof = profiled && entry.includes(`${profiled}/src/`) ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    procs.push(spawn(process.execPath, [...prof, join(repoRoot, entry)], { env: { ...common, ...env }, stdio: ['ignore', 'ignore', 'inherit'] }));
+  };
   const stop = async () => {
     for (const p of procs) p.kill('SIGTERM');
     await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)))));
