@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { repoRoot } from '@ai-teacher/shared';
 import { errorCode } from '@ai-teacher/shared/testing';
 import type { Client } from 'graphql-ws';
+import { Redis } from 'ioredis';
 import { collect, uploadBook, userWithRole, waitForIngestion, wsClient } from '../support/course.ts';
 import { ADMIN, login, startStack, type Session, type Stack } from '../support/stack.ts';
 
@@ -139,6 +140,15 @@ describe('asking the tutor (extractive, no model configured)', () => {
     const resumed = await answer(student.token, messageId, k);
     expect(resumed.map((e) => e.seq)).toEqual(events.slice(k).map((e) => e.seq));
     expect(resumed.at(-1)!.message.content).toBe(events.at(-1)!.message.content);
+  });
+
+  it('once the stream has left Redis, a resubscriber gets the saved answer from Postgres as the last event', async () => {
+    const redis = new Redis(stack.env.REDIS_URL!);
+    expect(await redis.del(`${stack.env.REDIS_KEY_PREFIX}tutor-stream:${messageId}`)).toBe(1);
+    redis.disconnect();
+    const resumed = await answer(student.token, messageId, 3);
+    expect(resumed).toHaveLength(1);
+    expect(resumed[0]).toMatchObject({ seq: events.at(-1)!.seq, done: true, message: { status: 'COMPLETE', content: events.at(-1)!.message.content } });
   });
 
   it('keeps the conversation: chatSession lists question and answer, oldest first', async () => {
