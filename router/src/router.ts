@@ -34,6 +34,7 @@ import type { Fetcher } from '@apollo/utils.fetcher';
 import cors from 'cors';
 import express from 'express';
 import { GraphQLError } from 'graphql';
+import { decodeJwt } from 'jose';
 import { Counter, Gauge } from 'prom-client';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { AccessTokenVerifier, InvalidTokenError, KeysUnavailableError } from './access-token.ts';
@@ -147,6 +148,7 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
     subgraphUrl: (name) => subgraphUrls[name]!,
     signer,
     authenticate: (token) => verifier.verify(token),
+    expiresAt: (token) => (decodeJwt(token).exp ?? 0) * 1000,
     logger: logger.child({ component: 'subscriptions' }),
     onEvent: () => subscriptionEvents.inc(),
   });

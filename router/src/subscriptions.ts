@@ -33,12 +33,14 @@ export interface SubscriptionOptions {
   signer: IdentitySigner;
   /** Verifies `connectionParams.authorization`; throws for an invalid token. */
   authenticate(authorization: string): Promise<Identity>;
+  /** When a verified token expires (ms since epoch). */
+  expiresAt(token: string): number;
   logger: Logger;
   /** Called for every event sent to a client (metrics). */
   onEvent?: () => void;
 }
 
-type SocketExtra = { identity?: Identity; clientIp?: string };
+type SocketExtra = { identity?: Identity; clientIp?: string; expiresAt?: number };
 
 export interface RunningSubscriptions {
   /** Open client subscriptions. */
@@ -137,11 +139,16 @@ export function attachSubscriptions(opts: SubscriptionOptions): RunningSubscript
         if (!match?.[1]) return false;
         try {
           ctx.extra.identity = await opts.authenticate(match[1]);
+          ctx.extra.expiresAt = opts.expiresAt(match[1]);
         } catch {
           return false;
         }
         ctx.extra.clientIp = ctx.extra.request.socket.remoteAddress ?? 'unknown';
         return true;
+      },
+      // A socket outlives its access token: new subscriptions need a fresh one (reconnect).
+      onSubscribe: (ctx) => {
+        if ((ctx.extra.expiresAt ?? 0) <= Date.now()) return [new GraphQLError('Access token expired; reconnect with a fresh token', { extensions: { code: 'UNAUTHENTICATED' } })];
       },
       context: (ctx): RouterContext => ({ identity: ctx.extra.identity ?? null, requestId: randomUUID(), clientIp: ctx.extra.clientIp ?? 'unknown' }),
       execute: () => ({ errors: [new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations over HTTP')] }),
