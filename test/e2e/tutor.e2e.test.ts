@@ -140,6 +140,9 @@ describe('asking the tutor (extractive, no model configured)', () => {
     const resumed = await answer(student.token, messageId, k);
     expect(resumed.map((e) => e.seq)).toEqual(events.slice(k).map((e) => e.seq));
     expect(resumed.at(-1)!.message.content).toBe(events.at(-1)!.message.content);
+    // A client that already saw the end gets the final event again, and the subscription ends.
+    const after = await answer(student.token, messageId, events.at(-1)!.seq);
+    expect(after).toEqual([events.at(-1)]);
   });
 
   it('once the stream has left Redis, a resubscriber gets the saved answer from Postgres as the last event', async () => {

@@ -127,7 +127,8 @@ export type Subscription = {
   __typename?: 'Subscription';
   /**
    * Deltas in seq order, then one event with done: true. `afterSeq` resumes after the last event a
-   * client saw (a reconnecting client misses nothing). The session's owner or ADMIN.
+   * client saw (a reconnecting client misses nothing); the final event is always sent, so a
+   * subscription to a finished answer ends at once. The session's owner or ADMIN.
    */
   tutorAnswer: TutorStreamEvent;
 };

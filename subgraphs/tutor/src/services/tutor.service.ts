@@ -186,8 +186,9 @@ export class TutorService {
         // The stream expired from Redis: the saved message is the whole answer.
         return [...replay, { messageId, seq: saved.lastSeq, delta: null, done: true, message: viewOf(saved), at: saved.updatedAt.getTime() }];
       };
+      // The final event always goes out (even to a client that saw it), so every subscription ends.
       for (const e of await fromStore()) {
-        if (e.seq <= last) continue;
+        if (e.seq <= last && !e.done) continue;
         yield e;
         last = e.seq;
         if (e.done) return;
@@ -209,7 +210,7 @@ export class TutorService {
         }
         inbox.sort((a, b) => a.seq - b.seq);
         const e = inbox.shift()!;
-        if (e.seq <= last) continue;
+        if (e.seq <= last && !e.done) continue;
         if (e.seq > last + 1) {
           // A gap (a lost pub/sub message): fill it from the stored events.
           for (const m of (await fromStore()).filter((x) => x.seq > last && x.seq < e.seq)) {
