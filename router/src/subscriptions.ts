@@ -103,7 +103,8 @@ export function attachSubscriptions(opts: SubscriptionOptions): RunningSubscript
       // The subgraph connection closed or refused the operation.
       const message = Array.isArray(err) ? (err as GraphQLFormattedError[]).map((e) => e.message).join('; ') : 'The subscription was interrupted; subscribe again to resume';
       opts.logger.warn({ requestId: ctx.requestId, service: primary.serviceName, err: Array.isArray(err) ? err : (err as Error)?.message ?? String(err) }, 'subgraph subscription ended with an error');
-      yield { errors: [new GraphQLError(message, { extensions: { code: Array.isArray(err) ? (err as GraphQLFormattedError[])[0]?.extensions?.code ?? 'INTERNAL' : 'SUBSCRIPTION_INTERRUPTED' } })] };
+      const extensions = Array.isArray(err) ? { code: (err as GraphQLFormattedError[])[0]?.extensions?.code ?? 'INTERNAL' } : { code: 'INTERNAL', resubscribe: true };
+      yield { errors: [new GraphQLError(message, { extensions })] };
     } finally {
       active--;
       await upstream.return?.();
