@@ -12,7 +12,7 @@ import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type S
 import { operationFromDocument, type Schema, Supergraph } from '@apollo/federation-internals';
 import { type FetchNode, type PlanNode, type QueryPlan, QueryPlanner } from '@apollo/query-planner';
 import type { Identity, IdentitySigner, Logger } from '@ai-teacher/shared';
-import { type ExecutionArgs, type ExecutionResult, GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { type ExecutionArgs, type ExecutionResult, GraphQLError, type GraphQLFormattedError, type GraphQLSchema, print } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -22,6 +22,7 @@ import type { RouterContext } from './router.ts';
 const FORWARDED_EXTENSION = 'forwarded';
 /** The service name under which an event stands in for the primary fetch's response. */
 const EVENT_SOURCE = '__subscription_event__';
+const PLAN_CACHE_SIZE = 500;
 
 export interface SubscriptionOptions {
   httpServer: Server;
@@ -55,6 +56,8 @@ export function attachSubscriptions(opts: SubscriptionOptions): RunningSubscript
   const supergraphSchema: GraphQLSchema = supergraph.schema.toGraphQLJSSchema();
   const planner = new QueryPlanner(supergraph);
   const clients = new Map<string, Client>();
+  /** Query plans by operation text, least recently used first. */
+  const plans = new Map<string, QueryPlan>();
   let active = 0;
 
   /** One multiplexed graphql-ws connection per subgraph. A dropped connection ends its
@@ -73,8 +76,12 @@ export function attachSubscriptions(opts: SubscriptionOptions): RunningSubscript
     const ctx = args.contextValue as RouterContext;
     let plan: QueryPlan;
     try {
-      const operation = operationFromDocument(apiSchema, args.document, { operationName: args.operationName ?? undefined });
-      plan = planner.buildQueryPlan(operation);
+      // Many clients send the same subscription: plan it once.
+      const key = `${args.operationName ?? ''}\n${print(args.document)}`;
+      plan = plans.get(key) ?? planner.buildQueryPlan(operationFromDocument(apiSchema, args.document, { operationName: args.operationName ?? undefined }));
+      plans.delete(key);
+      plans.set(key, plan);
+      if (plans.size > PLAN_CACHE_SIZE) plans.delete(plans.keys().next().value!);
     } catch (err) {
       yield { errors: [err instanceof GraphQLError ? err : new GraphQLError((err as Error).message)] };
       return;
