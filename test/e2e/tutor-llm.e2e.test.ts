@@ -262,3 +262,31 @@ describe('an unreachable model', () => {
     expect(events[0]!.message).toMatchObject({ status: 'FAILED', error: 'the language model is unreachable; please ask again' });
   });
 });
+
+describe('a tutor shutting down', () => {
+  it('gives running answers the shutdown window, then ends them FAILED so they can be asked again', async () => {
+    const tutor = await startTutorSubgraph({ ...stack.env, ACADEMIC_INTERNAL_URL: stack.academic.url, RETRIEVAL_INTERNAL_URL: stack.retrieval.url, LLM_BASE_URL: llm.url, SHUTDOWN_TIMEOUT_MS: '4000' });
+    const router = await startRouter({
+      ...stack.env,
+      SUBGRAPH_URL_AUTH: stack.auth.graphqlUrl,
+      SUBGRAPH_URL_ACADEMIC: stack.academic.graphqlUrl,
+      SUBGRAPH_URL_RETRIEVAL: stack.retrieval.graphqlUrl,
+      SUBGRAPH_URL_TUTOR: tutor.graphqlUrl,
+      AUTH_JWKS_URL: `${stack.auth.url}/.well-known/jwks.json`,
+    });
+    try {
+      // About 2.5 s of streaming; the shutdown window leaves it 1 s.
+      const id = await ask('Explain the atomic number of an element SLOW', 'EXPLAIN', router.graphqlUrl);
+      await new Promise((r) => setTimeout(r, 300));
+      await tutor.stop();
+      const msg = (await stack.query(SESSION, { id: session }, student.token)).data!.chatSession.messages.find((m: { id: string }) => m.id === id);
+      expect(msg).toMatchObject({ status: 'FAILED', error: 'the tutor service restarted; ask again' });
+      expect(msg.content.length).toBeGreaterThan(0); // what was written so far is kept
+      const events = await answer(id); // any other tutor replays it to the end
+      expect(events.at(-1)).toMatchObject({ done: true, message: { status: 'FAILED' } });
+    } finally {
+      await router.stop();
+      await tutor.stop();
+    }
+  });
+});

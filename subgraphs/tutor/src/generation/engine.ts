@@ -112,6 +112,8 @@ export class TutorEngine {
         } else if (this.o.llm) {
           const prompt = buildPrompt(req.mode, req.question, grounding.passages, req.history);
           for await (const delta of this.o.llm.stream(prompt, signal)) await emit(delta);
+          // An aborted stream may just end: a cut-off answer must not pass as complete.
+          signal.throwIfAborted();
           answer = parseModelAnswer(content, grounding.passages);
         } else {
           answer = composeExtractive(req.question, req.mode, grounding.passages);
