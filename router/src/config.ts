@@ -19,5 +19,7 @@ export const routerConfigSchema = baseSchema
     /** Idle keep-alive connections to each subgraph are kept this long. */
     SUBGRAPH_KEEPALIVE_MS: z.coerce.number().int().positive().default(30_000),
     SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+    /** Open subscriptions one WebSocket may hold; more are RATE_LIMITED. */
+    WS_MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().positive().default(50),
   });
 export type RouterConfig = z.infer<typeof routerConfigSchema>;

@@ -151,6 +151,7 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
     expiresAt: (token) => (decodeJwt(token).exp ?? 0) * 1000,
     logger: logger.child({ component: 'subscriptions' }),
     onEvent: () => subscriptionEvents.inc(),
+    maxPerSocket: config.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
   });
   new Gauge({ name: 'graphql_subscriptions_active', help: 'Open client subscriptions on this router', registers: [metrics.registry], collect() { this.set(subscriptions.active()); } });
 

@@ -39,6 +39,8 @@ export interface SubscriptionOptions {
   logger: Logger;
   /** Called for every event sent to a client (metrics). */
   onEvent?: () => void;
+  /** Open subscriptions one socket may hold. */
+  maxPerSocket: number;
 }
 
 type SocketExtra = { identity?: Identity; clientIp?: string; expiresAt?: number };
@@ -157,6 +159,10 @@ export function attachSubscriptions(opts: SubscriptionOptions): RunningSubscript
       // A socket outlives its access token: new subscriptions need a fresh one (reconnect).
       onSubscribe: (ctx) => {
         if ((ctx.extra.expiresAt ?? 0) <= Date.now()) return [new GraphQLError('Access token expired; reconnect with a fresh token', { extensions: { code: 'UNAUTHENTICATED' } })];
+        // graphql-ws tracks the socket's open operations (this one included).
+        if (Object.keys(ctx.subscriptions).length > opts.maxPerSocket) {
+          return [new GraphQLError(`At most ${opts.maxPerSocket} subscriptions can be open on one connection`, { extensions: { code: 'RATE_LIMITED', retryAfter: 1 } })];
+        }
       },
       context: (ctx): RouterContext => ({ identity: ctx.extra.identity ?? null, requestId: randomUUID(), clientIp: ctx.extra.clientIp ?? 'unknown' }),
       execute: () => ({ errors: [new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations over HTTP')] }),

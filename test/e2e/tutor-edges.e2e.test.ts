@@ -17,7 +17,7 @@ let session: string;
 const STREAM = `subscription($m: ID!, $a: Int) { tutorAnswer(messageId: $m, afterSeq: $a) { seq done message { status error content } } }`;
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ routerEnv: { WS_MAX_SUBSCRIPTIONS_PER_SOCKET: '3' } });
   admin = (await login(stack, ADMIN.email, ADMIN.password)).data!.login;
   student = await userWithRole(stack, admin, 'STUDENT');
   await stack.query(`mutation($d: String!) { importAcademicData(format: CSV, document: $d) { applied } }`, { d: 'faculty,department,semester,course_code,course_title\nArts,History,Spring,H1,History' }, admin.accessToken);
@@ -52,6 +52,33 @@ describe('streaming edges', () => {
     const events = await collect<{ tutorAnswer: { done: boolean; message: { status: string; content: string } } }>(c, STREAM, { m: reply.data!.askTutor.id }, (r) => !!r.at(-1)?.data?.tutorAnswer.done);
     await c.dispose();
     expect(events.at(-1)!.data!.tutorAnswer.message).toMatchObject({ status: 'COMPLETE', content: expect.stringContaining('This is not in your course material.') });
+  });
+
+  it('one connection holds a limited number of open subscriptions; finished ones free their place', async () => {
+    const db = new pg.Client({ connectionString: stack.env.DATABASE_URL });
+    await db.connect();
+    // A fresh STREAMING answer: subscriptions to it stay open.
+    const { rows } = await db.query(
+      `insert into tutor.chat_messages (id, session_id, role, mode, content, status, last_seq, created_at, updated_at)
+       values (gen_random_uuid(), $1, 'TUTOR', 'EXPLAIN', '', 'STREAMING', 0, now(), now()) returning id`,
+      [session],
+    );
+    await db.end();
+    const c = createClient({ url: stack.routerUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${student.token}` } });
+    const open = [1, 2, 3].map(() => c.iterate({ query: STREAM, variables: { m: rows[0].id } }));
+    await Promise.race([Promise.all(open.map((it) => it.next())), new Promise((r) => setTimeout(r, 500))]); // they wait for events
+    let refused: unknown;
+    try {
+      for await (const r of c.iterate({ query: STREAM, variables: { m: rows[0].id } })) refused = r;
+    } catch (err) {
+      refused = err;
+    }
+    expect(JSON.stringify(refused)).toMatch(/"code":"RATE_LIMITED"/);
+    await open[0]!.return!();
+    // The freed place is usable again (this subscription ends at once: no such answer).
+    const res = await collect(c, STREAM, { m: '00000000-0000-4000-8000-000000000000' });
+    expect(res[0]!.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    await c.dispose();
   });
 
   it('queries over WebSocket are refused with a pointer to HTTP', async () => {
