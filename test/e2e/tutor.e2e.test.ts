@@ -190,6 +190,17 @@ describe('asking the tutor (extractive, no model configured)', () => {
   });
 });
 
+describe('listing sessions', () => {
+  it('loads the messages of all listed sessions in one query', async () => {
+    for (const t of ['A', 'B', 'C']) await stack.query(START, { c: course, t }, student.token);
+    const metric = async () => Number(/^db_queries_total\{[^}]*\} (\d+)/m.exec(await (await fetch(`${stack.tutor.url}/metrics`)).text())![1]);
+    const before = await metric();
+    const res = await stack.query(`{ myChatSessions { id title messages { role content } } }`, {}, student.token);
+    expect(res.data!.myChatSessions.length).toBeGreaterThanOrEqual(4);
+    expect((await metric()) - before).toBe(2); // the sessions, then the messages of all of them
+  });
+});
+
 describe('who may ask and listen', () => {
   it('refuses an anonymous socket, and one with an invalid token', async () => {
     for (const token of [undefined, 'not.a.token']) {

@@ -8,6 +8,7 @@ import {
   type Redis,
   UnauthenticatedError,
 } from '@ai-teacher/shared';
+import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { TutorConfig } from '../config.ts';
@@ -46,8 +47,14 @@ const SLOT_TTL_SECONDS = 300;
 
 export class TutorService {
   private readonly d: TutorServiceDeps;
+  /** Messages of many sessions in one query (myChatSessions { messages }). */
+  private readonly messages: DataLoader<string, MessageView[]>;
   constructor(deps: TutorServiceDeps) {
     this.d = deps;
+    this.messages = new DataLoader(async (sessionIds) => {
+      const rows = await this.d.chats.messagesOf(sessionIds);
+      return sessionIds.map((id) => rows.filter((m) => m.sessionId === id).map(viewOf));
+    });
   }
 
   private user(): Identity {
@@ -141,8 +148,8 @@ export class TutorService {
     await this.d.redis.decr(`tutor-active:${userId}`).catch(() => undefined);
   }
 
-  messagesOf(session: ChatSession) {
-    return this.d.chats.messagesOf([session.id]).then((rows) => rows.map(viewOf));
+  messagesOf(session: ChatSession): Promise<MessageView[]> {
+    return this.messages.load(session.id);
   }
 
   /**
