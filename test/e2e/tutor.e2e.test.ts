@@ -201,6 +201,17 @@ describe('listing sessions', () => {
   });
 });
 
+describe('operations', () => {
+  it('counts answers by generator, outcome and cache use, and times the first delta', async () => {
+    const text = await (await fetch(`${stack.tutor.url}/metrics`)).text();
+    const count = (labels: string) => Number(new RegExp(`^tutor_answers_total\\{${labels}[^}]*\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    expect(count('generator="EXTRACTIVE",outcome="grounded",cached="false"')).toBeGreaterThanOrEqual(3);
+    expect(count('generator="EXTRACTIVE",outcome="grounded",cached="true"')).toBe(1);
+    expect(count('generator="EXTRACTIVE",outcome="not_in_material",cached="false"')).toBe(1);
+    expect(text).toMatch(/^tutor_first_delta_seconds_count\{[^}]*\} [1-9]/m);
+  });
+});
+
 describe('who may ask and listen', () => {
   it('refuses an anonymous socket, and one with an invalid token', async () => {
     for (const token of [undefined, 'not.a.token']) {

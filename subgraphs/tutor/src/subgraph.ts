@@ -4,7 +4,7 @@ import { parse } from 'graphql';
 import { tutorConfigSchema } from './config.ts';
 import type { TutorContext } from './context.ts';
 import { ormDefinition } from './database.ts';
-import { TutorEngine } from './generation/engine.ts';
+import { createTutorMetrics, TutorEngine } from './generation/engine.ts';
 import { RetrievalClient } from './generation/grounding.ts';
 import { LlmClient } from './generation/llm.ts';
 import { AnswerStreams } from './generation/stream.ts';
@@ -56,6 +56,7 @@ export async function startTutorSubgraph(env: Env = {}): Promise<RunningSubgraph
         logger: deps.logger,
         passages: config.TUTOR_PASSAGES,
         cacheTtlSeconds: config.TUTOR_ANSWER_CACHE_TTL,
+        metrics: createTutorMetrics(deps.metrics.registry),
       });
       deps.logger.info({ generator: llm ? `LLM ${config.LLM_MODEL}` : 'EXTRACTIVE (no LLM_BASE_URL)' }, 'tutor generator');
     },

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Logger, MikroORM, Redis } from '@ai-teacher/shared';
 import type { StoredAnswer, TutorMode } from '../entities/chat.entity.ts';
 import { ChatRepository } from '../repositories/chat.repository.ts';
@@ -29,6 +30,22 @@ export interface EngineOptions {
   logger: Logger;
   passages: number;
   cacheTtlSeconds: number;
+  metrics: TutorMetrics;
+}
+
+export interface TutorMetrics {
+  answers: Counter<'generator' | 'outcome' | 'cached'>;
+  firstDelta: Histogram;
+  duration: Histogram<'generator'>;
+}
+
+export function createTutorMetrics(registry: Registry): TutorMetrics {
+  const buckets = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+  return {
+    answers: new Counter({ name: 'tutor_answers_total', help: 'Tutor answers by generator, outcome and cache use', labelNames: ['generator', 'outcome', 'cached'], registers: [registry] }),
+    firstDelta: new Histogram({ name: 'tutor_first_delta_seconds', help: 'From askTutor to the first published delta', buckets, registers: [registry] }),
+    duration: new Histogram({ name: 'tutor_answer_duration_seconds', help: 'From askTutor to the saved answer', labelNames: ['generator'], buckets, registers: [registry] }),
+  };
 }
 
 interface CachedAnswer {
@@ -77,10 +94,12 @@ export class TutorEngine {
   private async generate(req: GenerationRequest, signal: AbortSignal, release: () => Promise<void>): Promise<void> {
     const { streams, logger } = this.o;
     const repo = new ChatRepository(this.o.orm.em.fork());
+    const started = Date.now();
     let seq = 0;
     let content = '';
     const emit = async (delta: string) => {
       signal.throwIfAborted();
+      if (seq === 0) this.o.metrics.firstDelta.observe((Date.now() - started) / 1000);
       seq++;
       content += delta;
       await streams.publish({ messageId: req.messageId, seq, delta, done: false, message: null });
@@ -94,7 +113,6 @@ export class TutorEngine {
       await streams.publish({ messageId: req.messageId, seq, delta: null, done: true, message: saved ? viewOf(saved) : null });
     };
 
-    const started = Date.now();
     try {
       const grounding = await this.o.retrieval.search(req.courseId, req.question, this.o.passages);
       const cacheKey = this.cacheKey(req, grounding.books);
@@ -122,10 +140,13 @@ export class TutorEngine {
         await this.o.redis.set(cacheKey, JSON.stringify({ content, answer } satisfies CachedAnswer), 'EX', this.o.cacheTtlSeconds);
       }
       await finish('COMPLETE', answer, null);
+      this.o.metrics.answers.inc({ generator: answer.generator, outcome: answer.grounded ? 'grounded' : 'not_in_material', cached: String(answer.cached) });
+      this.o.metrics.duration.observe({ generator: answer.generator }, (Date.now() - started) / 1000);
       logger.info({ messageId: req.messageId, generator: answer.generator, cached: answer.cached, grounded: answer.grounded, deltas: seq - 1, ms: Date.now() - started }, 'tutor answer complete');
     } catch (err) {
       const reason = describeFailure(err, signal, seq > 0, this.o.llm !== null);
       logger.warn({ messageId: req.messageId, reason, err: (err as Error).message }, 'tutor answer failed');
+      this.o.metrics.answers.inc({ generator: this.o.llm ? 'LLM' : 'EXTRACTIVE', outcome: 'failed', cached: 'false' });
       await finish('FAILED', null, reason).catch((e: Error) => logger.error({ messageId: req.messageId, err: e.message }, 'could not record the failed answer'));
     }
   }
