@@ -67,10 +67,6 @@ export class TutorEngine {
     this.o = opts;
   }
 
-  get active(): number {
-    return this.running.size;
-  }
-
   /** Starts generating; `release` runs once the answer is saved, before its last event goes out. */
   start(req: GenerationRequest, release: () => Promise<void>): void {
     const abort = new AbortController();
@@ -83,7 +79,7 @@ export class TutorEngine {
     this.running.set(req.messageId, { promise, abort });
   }
 
-  /** Shutdown: running answers get `graceMs` to finish, then end FAILED ("interrupted"). */
+  /** Shutdown: running answers get `graceMs` to finish, then end FAILED ("the tutor service restarted"). */
   async drain(graceMs: number): Promise<void> {
     const all = [...this.running.values()];
     const timer = setTimeout(() => all.forEach((r) => r.abort.abort(new Error('the tutor service restarted; ask again'))), graceMs);
