@@ -8,7 +8,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express, type Request } from 'express';
 import graphqlUploadExpress from 'graphql-upload/graphqlUploadExpress.mjs';
-import { type DocumentNode, type GraphQLError } from 'graphql';
+import { type DocumentNode, type ExecutionResult, type GraphQLError, subscribe as graphqlSubscribe } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { z } from 'zod';
@@ -148,12 +148,14 @@ export async function createSubgraph<TContext extends SubgraphContext>(
     );
 
   let wsServer: { dispose(): void | Promise<void> } | undefined;
+  const streams = new OpenStreams();
   if (opts.subscriptions) {
     const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
     const verified = new WeakMap<object, Map<string, { identity: Identity | null; requestId: string; clientIp: string }>>();
     wsServer = useServer(
       {
         schema,
+        subscribe: async (args) => streams.track(await graphqlSubscribe(args)),
         onSubscribe: async (ctx, id, payload) => {
           const headers = (payload.extensions?.[FORWARDED_EXTENSION] ?? {}) as Record<string, string | undefined>;
           try {
@@ -243,6 +245,9 @@ export async function createSubgraph<TContext extends SubgraphContext>(
       logger.info('shutting down');
       // Open subscriptions end (clients resubscribe elsewhere with afterSeq); then HTTP drains.
       await wsServer?.dispose();
+      // Closing sockets ends their subscriptions asynchronously: let them finish (their clean-up
+      // may still need Redis and the database) before those close.
+      await streams.settled(Math.min(3_000, config.SHUTDOWN_TIMEOUT_MS));
       await server.stop();
       await opts.onStop?.();
       await orm.close();
@@ -251,6 +256,69 @@ export async function createSubgraph<TContext extends SubgraphContext>(
     })());
 
   return { url, graphqlUrl: `${url}/graphql`, deps, httpServer, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS, stop };
+}
+
+/**
+ * Counts the subscription streams that are open, so that shutdown can wait for them; a stream
+ * whose clean-up fails is ended quietly (graphql-ws does not handle that rejection).
+ */
+class OpenStreams {
+  private open = 0;
+  private idle: (() => void) | null = null;
+
+  track<T>(result: AsyncGenerator<ExecutionResult, void, void> | ExecutionResult | T): typeof result {
+    if (!result || typeof result !== 'object' || !(Symbol.asyncIterator in result)) return result;
+    const it = (result as AsyncGenerator<ExecutionResult, void, void>)[Symbol.asyncIterator]();
+    this.open++;
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      this.open--;
+      if (this.open === 0) this.idle?.();
+    };
+    const wrapped: AsyncGenerator<ExecutionResult, void, void> = {
+      [Symbol.asyncIterator]: () => wrapped,
+      next: async () => {
+        try {
+          const r = await it.next();
+          if (r.done) finish();
+          return r;
+        } catch (err) {
+          finish();
+          throw err;
+        }
+      },
+      return: async () => {
+        try {
+          await it.return(undefined);
+        } catch {
+          // the stream's clean-up failed (e.g. during shutdown); it is over either way
+        } finally {
+          finish();
+        }
+        return { done: true, value: undefined };
+      },
+      throw: async (err: unknown) => {
+        finish();
+        return it.throw(err);
+      },
+      [Symbol.asyncDispose]: async () => void (await wrapped.return(undefined)),
+    };
+    return wrapped;
+  }
+
+  /** Resolves when no stream is open, or after `timeoutMs`. */
+  settled(timeoutMs: number): Promise<void> {
+    if (this.open === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.idle = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
 }
 
 function headerValue(req: Request, name: string): string | undefined {

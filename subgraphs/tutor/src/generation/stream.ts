@@ -23,6 +23,7 @@ export class AnswerStreams {
   private readonly pubsub: RedisPubSub;
   private readonly channelPrefix: string;
   private readonly ttlSeconds: number;
+  private closed = false;
 
   constructor(opts: { redis: Redis; publisher: Redis; subscriber: Redis; channelPrefix: string; ttlSeconds: number }) {
     this.redis = opts.redis;
@@ -52,10 +53,15 @@ export class AnswerStreams {
   /** Calls `onEvent` for every event published from now on; resolves once subscribed. */
   async subscribe(messageId: string, onEvent: (e: StreamEvent) => void): Promise<() => void> {
     const id = await this.pubsub.subscribe(this.channel(messageId), onEvent);
-    return () => this.pubsub.unsubscribe(id);
+    // Subscribers may end after close() (their sockets close during shutdown): the library sends
+    // UNSUBSCRIBE without handling its promise, which would reject on a closed connection.
+    return () => {
+      if (!this.closed) this.pubsub.unsubscribe(id);
+    };
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.pubsub.close();
   }
 }
