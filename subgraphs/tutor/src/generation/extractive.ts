@@ -74,11 +74,20 @@ export function composeExtractive(question: string, mode: TutorMode, passages: G
   const used = [best, ...explanation];
   const about = topic(question, passages);
 
+  // Sources: the passages the answer's sentences come from, one quote each, then the best sentence
+  // of the next highest-ranked passages that match the question too (up to three sources).
   const citations: StoredAnswer['citations'] = [];
-  for (const s of used) {
+  const cite = (s: Scored) => {
     const p = passages[s.passage]!;
-    if (citations.length < 3 && !citations.some((c) => c.quote === s.text)) citations.push({ bookId: p.bookId, pageStart: p.pageStart, pageEnd: p.pageEnd, quote: s.text });
-  }
+    if (citations.length < 3 && !citations.some((c) => c.pageStart === p.pageStart && c.pageEnd === p.pageEnd && c.bookId === p.bookId)) {
+      citations.push({ bookId: p.bookId, pageStart: p.pageStart, pageEnd: p.pageEnd, quote: s.text });
+    }
+  };
+  used.forEach(cite);
+  passages.forEach((_, pi) => {
+    const top = ranked.find((s) => s.passage === pi);
+    if (top && top.score > 1) cite(top);
+  });
   const where = (s: Scored) => {
     const p = passages[s.passage]!;
     return p.pageStart === p.pageEnd ? `p. ${p.pageStart}` : `pp. ${p.pageStart}–${p.pageEnd}`;
