@@ -49,7 +49,10 @@ export type ChatSession = {
   title: Scalars['String']['output'];
 };
 
-/** Where a statement of the answer comes from. `quote` is verbatim text of the cited pages. */
+/**
+ * A source of the answer: pages its statements come from, or pages of the course books that cover
+ * the question further. `quote` is verbatim text of the cited pages.
+ */
 export type Citation = {
   __typename?: 'Citation';
   book: Book;
