@@ -2,6 +2,7 @@
 // database and Redis prefix; load and timing come from the benchmark's own process.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { repoRoot } from '@ai-teacher/shared';
@@ -145,4 +146,33 @@ export async function startBenchStackAsAdmin(extraEnv: Record<string, string> = 
     await stack.stop();
     throw err;
   }
+}
+
+export type TextbookKey = 'intro-python-programming' | 'biology-2e-excerpt';
+
+/**
+ * The evaluation set-up: a course per textbook (CS101 in Engineering, BIO101 in Science), each with
+ * its book uploaded through the router and READY.
+ */
+export async function textbookCourses(admin: Awaited<ReturnType<typeof startBenchStackAsAdmin>>): Promise<Record<TextbookKey, { courseId: string; bookId: string }>> {
+  const { stack, token, run } = admin;
+  await run(`mutation($d: String!) { importAcademicData(format: CSV, document: $d) { applied } }`, {
+    d: 'faculty,department,semester,course_code,course_title\nEngineering,Computer Science,Fall 2026,CS101,Introduction to Python\nScience,Biology,Fall 2026,BIO101,Biology I',
+  });
+  const tree = await run(`{ faculties { departments { semesters { courses { id code } } } } }`);
+  const courses = new Map<string, string>();
+  for (const f of tree.faculties) for (const d of f.departments) for (const s of d.semesters) for (const c of s.courses) courses.set(c.code, c.id);
+  const out = {} as Record<TextbookKey, { courseId: string; bookId: string }>;
+  for (const [key, code] of [['intro-python-programming', 'CS101'], ['biology-2e-excerpt', 'BIO101']] as const) {
+    const courseId = courses.get(code)!;
+    const bookId = (await run(`mutation($c: ID!, $t: String!) { createBook(courseId: $c, title: $t, authors: ["OpenStax"]) { id } }`, { c: courseId, t: key })).createBook.id as string;
+    const started = performance.now();
+    const up = await uploadBook(stack.routerUrl, token, bookId, readFileSync(join(repoRoot, '..', 'shared', 'data', 'textbooks', `${key}.pdf`)), `${key}.pdf`);
+    if (up.errors) throw new Error(JSON.stringify(up.errors));
+    const done = await waitIngested(stack.routerUrl, token, courseId, bookId);
+    if (done.status !== 'READY') throw new Error(`${key}: ingestion ${done.status}: ${done.error}`);
+    console.log(`ingested ${key}: ${done.pageCount} pages, ${done.chunkCount} passages in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    out[key] = { courseId, bookId };
+  }
+  return out;
 }

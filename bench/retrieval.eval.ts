@@ -5,11 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@ai-teacher/shared';
-import { startBenchStackAsAdmin, uploadBook, waitIngested } from './lib.ts';
+import { startBenchStackAsAdmin, type TextbookKey, textbookCourses } from './lib.ts';
 
 const K = 5;
 const data = join(repoRoot, '..', 'shared', 'data');
-type BookKey = 'intro-python-programming' | 'biology-2e-excerpt';
+type BookKey = TextbookKey;
 
 interface QaItem {
   id: string;
@@ -33,28 +33,11 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-const { stack, token, run } = await startBenchStackAsAdmin();
+const admin = await startBenchStackAsAdmin();
+const { stack, run } = admin;
 try {
-  await run(`mutation($d: String!) { importAcademicData(format: CSV, document: $d) { applied } }`, {
-    d: 'faculty,department,semester,course_code,course_title\nEngineering,Computer Science,Fall 2026,CS101,Introduction to Python\nScience,Biology,Fall 2026,BIO101,Biology I',
-  });
-  const tree = await run(`{ faculties { departments { semesters { courses { id code } } } } }`);
-  const courses = new Map<string, string>();
-  for (const f of tree.faculties) for (const d of f.departments) for (const s of d.semesters) for (const c of s.courses) courses.set(c.code, c.id);
-
-  // Ingest both books; each course holds exactly one.
-  const course: Record<BookKey, { courseId: string; bookId: string }> = {} as never;
-  for (const [key, code] of [['intro-python-programming', 'CS101'], ['biology-2e-excerpt', 'BIO101']] as const) {
-    const courseId = courses.get(code)!;
-    const bookId = (await run(`mutation($c: ID!, $t: String!) { createBook(courseId: $c, title: $t, authors: ["OpenStax"]) { id } }`, { c: courseId, t: key })).createBook.id as string;
-    const started = performance.now();
-    const up = await uploadBook(stack.routerUrl, token, bookId, readFileSync(join(data, 'textbooks', `${key}.pdf`)), `${key}.pdf`);
-    if (up.errors) throw new Error(JSON.stringify(up.errors));
-    const done = await waitIngested(stack.routerUrl, token, courseId, bookId);
-    if (done.status !== 'READY') throw new Error(`${key}: ingestion ${done.status}: ${done.error}`);
-    console.log(`ingested ${key}: ${done.pageCount} pages, ${done.chunkCount} passages in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    course[key] = { courseId, bookId };
-  }
+  // Both books, each in its own course.
+  const course = await textbookCourses(admin);
 
   const search = `query($c: ID!, $q: String!, $n: Int) { searchCourseMaterial(courseId: $c, query: $q, limit: $n) { pageStart pageEnd text book { id } } }`;
   // Warm-up (JIT, connection pools) so that latencies describe steady state.

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { repoRoot } from '@ai-teacher/shared';
 import { createClient } from 'graphql-ws';
 import { WebSocket } from 'ws';
-import { startBenchStackAsAdmin, uploadBook, waitIngested } from './lib.ts';
+import { startBenchStackAsAdmin, type TextbookKey, textbookCourses } from './lib.ts';
 
-type BookKey = 'intro-python-programming' | 'biology-2e-excerpt';
+type BookKey = TextbookKey;
 interface QaItem {
   book: BookKey;
   pages: [number, number];
@@ -29,25 +29,17 @@ const OFF_TOPIC = [
 ];
 const squash = (s: string) => s.replace(/\s+/g, ' ');
 
-const { stack, token, run } = await startBenchStackAsAdmin({ TUTOR_MAX_CONCURRENT_PER_USER: '1000' });
+const admin = await startBenchStackAsAdmin({ TUTOR_MAX_CONCURRENT_PER_USER: '1000' });
+const { stack, token, run } = admin;
 const ws = createClient({ url: stack.routerUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
 try {
-  await run(`mutation($d: String!) { importAcademicData(format: CSV, document: $d) { applied } }`, {
-    d: 'faculty,department,semester,course_code,course_title\nEngineering,Computer Science,Fall 2026,CS101,Introduction to Python\nScience,Biology,Fall 2026,BIO101,Biology I',
-  });
-  const tree = await run(`{ faculties { departments { semesters { courses { id code } } } } }`);
-  const courses = new Map<string, string>();
-  for (const f of tree.faculties) for (const d of f.departments) for (const s of d.semesters) for (const c of s.courses) courses.set(c.code, c.id);
-  const session: Record<BookKey, { courseId: string; sessionId: string; pages: Map<number, string> }> = {} as never;
-  for (const [key, code] of [['intro-python-programming', 'CS101'], ['biology-2e-excerpt', 'BIO101']] as const) {
-    const courseId = courses.get(code)!;
-    const bookId = (await run(`mutation($c: ID!, $t: String!) { createBook(courseId: $c, title: $t, authors: ["OpenStax"]) { id } }`, { c: courseId, t: key })).createBook.id as string;
-    await uploadBook(stack.routerUrl, token, bookId, readFileSync(join(data, 'textbooks', `${key}.pdf`)), `${key}.pdf`);
-    if ((await waitIngested(stack.routerUrl, token, courseId, bookId)).status !== 'READY') throw new Error(`${key} not ingested`);
+  const courses = await textbookCourses(admin);
+  const session = {} as Record<BookKey, { courseId: string; sessionId: string }>;
+  for (const [key, { courseId }] of Object.entries(courses) as [BookKey, { courseId: string }][]) {
     const sessionId = (await run(`mutation($c: ID!) { startChatSession(courseId: $c, title: "eval") { id } }`, { c: courseId })).startChatSession.id as string;
-    session[key] = { courseId, sessionId, pages: new Map() };
+    session[key] = { courseId, sessionId };
   }
-  // The text of each book's passages by page, to check that quotes are verbatim.
+  // Passages matching a quote, to check that it is verbatim on its pages.
   const passagesFor = async (key: BookKey, query: string) =>
     (await run(`query($c: ID!, $q: String!) { searchCourseMaterial(courseId: $c, query: $q, limit: 20) { text pageStart pageEnd } }`, { c: session[key].courseId, q: query })).searchCourseMaterial as { text: string; pageStart: number; pageEnd: number }[];
 

@@ -11,15 +11,13 @@ import type { Server } from 'node:http';
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import { operationFromDocument, type Schema, Supergraph } from '@apollo/federation-internals';
 import { type FetchNode, type PlanNode, type QueryPlan, QueryPlanner } from '@apollo/query-planner';
-import type { Identity, IdentitySigner, Logger } from '@ai-teacher/shared';
+import { FORWARDED_EXTENSION, type Identity, type IdentitySigner, type Logger } from '@ai-teacher/shared';
 import { type ExecutionArgs, type ExecutionResult, GraphQLError, type GraphQLFormattedError, type GraphQLSchema, print } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { RouterContext } from './router.ts';
 
-/** Where a subscription's signed identity headers travel to the subgraph (see createSubgraph). */
-const FORWARDED_EXTENSION = 'forwarded';
 /** The service name under which an event stands in for the primary fetch's response. */
 const EVENT_SOURCE = '__subscription_event__';
 const PLAN_CACHE_SIZE = 500;

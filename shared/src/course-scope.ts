@@ -27,6 +27,9 @@ export interface CourseAccess {
 
 export const COURSE_SCOPE_TTL_SECONDS = 300;
 
+/** A user id no user has, for questions about a course alone. */
+const NOBODY = '00000000-0000-0000-0000-000000000000';
+
 const versionKey = (courseId: string, userId: string) => `course-scope-ver:${courseId}:${userId}`;
 const entryKey = (courseId: string, userId: string, version: string) => `course-scope:${courseId}:${userId}:${version}`;
 
@@ -93,6 +96,11 @@ export class CourseScopeClient {
     if (book) await this.redis.set(key, JSON.stringify(book), 'EX', 3600);
     else await this.redis.del(key);
     return book;
+  }
+
+  /** Where a course sits (no user involved: the caller has already checked access); null when unknown. */
+  async course(courseId: string): Promise<CourseScopeIds | null> {
+    return (await this.membership(courseId, NOBODY)).course;
   }
 
   /** Null when the course does not exist. */

@@ -6,14 +6,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startRouter, type RunningRouter } from '@ai-teacher/router';
+import type { RunningRouter } from '@ai-teacher/router';
 import { repoRoot, type RunningSubgraph } from '@ai-teacher/shared';
 import { errorCode } from '@ai-teacher/shared/testing';
 import { startTutorSubgraph } from '@ai-teacher/tutor';
 import type { Client } from 'graphql-ws';
 import { collect, uploadBook, userWithRole, waitForIngestion, wsClient } from '../support/course.ts';
 import { LlmStub, passageOf } from '../support/llm-stub.ts';
-import { ADMIN, login, startStack, type Session, type Stack } from '../support/stack.ts';
+import { ADMIN, login, startRouterWithTutor, startStack, type Session, type Stack } from '../support/stack.ts';
 
 const data = join(repoRoot, '..', 'shared', 'data');
 const llm = new LlmStub();
@@ -185,14 +185,7 @@ describe('replicas', () => {
 
   beforeAll(async () => {
     tutor2 = await startTutorSubgraph({ ...stack.env, ACADEMIC_INTERNAL_URL: stack.academic.url, RETRIEVAL_INTERNAL_URL: stack.retrieval.url, LLM_BASE_URL: llm.url });
-    router2 = await startRouter({
-      ...stack.env,
-      SUBGRAPH_URL_AUTH: stack.auth.graphqlUrl,
-      SUBGRAPH_URL_ACADEMIC: stack.academic.graphqlUrl,
-      SUBGRAPH_URL_RETRIEVAL: stack.retrieval.graphqlUrl,
-      SUBGRAPH_URL_TUTOR: tutor2.graphqlUrl,
-      AUTH_JWKS_URL: `${stack.auth.url}/.well-known/jwks.json`,
-    });
+    router2 = await startRouterWithTutor(stack, tutor2.graphqlUrl);
   });
   afterAll(async () => {
     await router2?.stop();
@@ -242,14 +235,7 @@ describe('an unreachable model', () => {
   beforeAll(async () => {
     // Nothing listens on port 9 (discard) here: connections are refused.
     tutor3 = await startTutorSubgraph({ ...stack.env, ACADEMIC_INTERNAL_URL: stack.academic.url, RETRIEVAL_INTERNAL_URL: stack.retrieval.url, LLM_BASE_URL: 'http://127.0.0.1:9/v1', LLM_TIMEOUT_MS: '2000' });
-    router3 = await startRouter({
-      ...stack.env,
-      SUBGRAPH_URL_AUTH: stack.auth.graphqlUrl,
-      SUBGRAPH_URL_ACADEMIC: stack.academic.graphqlUrl,
-      SUBGRAPH_URL_RETRIEVAL: stack.retrieval.graphqlUrl,
-      SUBGRAPH_URL_TUTOR: tutor3.graphqlUrl,
-      AUTH_JWKS_URL: `${stack.auth.url}/.well-known/jwks.json`,
-    });
+    router3 = await startRouterWithTutor(stack, tutor3.graphqlUrl);
   });
   afterAll(async () => {
     await router3?.stop();
@@ -266,14 +252,7 @@ describe('an unreachable model', () => {
 describe('a tutor shutting down', () => {
   it('gives running answers the shutdown window, then ends them FAILED so they can be asked again', async () => {
     const tutor = await startTutorSubgraph({ ...stack.env, ACADEMIC_INTERNAL_URL: stack.academic.url, RETRIEVAL_INTERNAL_URL: stack.retrieval.url, LLM_BASE_URL: llm.url, SHUTDOWN_TIMEOUT_MS: '4000' });
-    const router = await startRouter({
-      ...stack.env,
-      SUBGRAPH_URL_AUTH: stack.auth.graphqlUrl,
-      SUBGRAPH_URL_ACADEMIC: stack.academic.graphqlUrl,
-      SUBGRAPH_URL_RETRIEVAL: stack.retrieval.graphqlUrl,
-      SUBGRAPH_URL_TUTOR: tutor.graphqlUrl,
-      AUTH_JWKS_URL: `${stack.auth.url}/.well-known/jwks.json`,
-    });
+    const router = await startRouterWithTutor(stack, tutor.graphqlUrl);
     try {
       // About 2.5 s of streaming; the shutdown window leaves it 1 s.
       const id = await ask('Explain the atomic number of an element SLOW', 'EXPLAIN', router.graphqlUrl);

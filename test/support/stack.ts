@@ -150,3 +150,15 @@ export async function registerUser(stack: Stack, email = newEmail(), password = 
 export async function login(stack: Stack, email: string, password: string, headers?: Record<string, string>): Promise<GraphQLResponse<{ login: Session }>> {
   return stack.query<{ login: Session }>(LOGIN, { input: { email, password } }, undefined, headers);
 }
+
+/** Another router over the stack's subgraphs, with its own tutor (a second replica, say). */
+export function startRouterWithTutor(stack: Stack, tutorGraphqlUrl: string): Promise<RunningRouter> {
+  return startRouter({
+    ...stack.env,
+    SUBGRAPH_URL_AUTH: stack.auth.graphqlUrl,
+    SUBGRAPH_URL_ACADEMIC: stack.academic.graphqlUrl,
+    SUBGRAPH_URL_RETRIEVAL: stack.retrieval.graphqlUrl,
+    SUBGRAPH_URL_TUTOR: tutorGraphqlUrl,
+    AUTH_JWKS_URL: `${stack.auth.url}/.well-known/jwks.json`,
+  });
+}

@@ -14,9 +14,6 @@ export function chunkId(bookId: string, generation: string, index: number): stri
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-/** Somebody's id for "no user": course placement questions need no membership. */
-const NOBODY = '00000000-0000-0000-0000-000000000000';
-
 /**
  * One ingest-book job: PDF → clean text per page → passages → embeddings (batched, cached) →
  * vectors and passages swapped in atomically → READY. Files that cannot be read end FAILED with a
@@ -44,7 +41,7 @@ export async function ingestBook(job: Job<IngestBookPayload>, deps: { orm: Mikro
     await progress(0);
     const book = await runtime.scope.bookCourse(bookId, { fresh: true });
     if (!book) throw new PdfRejectedError('the book no longer exists');
-    const { course: scope } = await runtime.scope.membership(book.courseId, NOBODY);
+    const scope = await runtime.scope.course(book.courseId);
     if (!scope) throw new PdfRejectedError('the book’s course no longer exists');
 
     const data = await runtime.blobs.get(blobKey);
