@@ -1,4 +1,4 @@
-// `npm run bench:academic`: how long importing a 10,000-student enrolment takes through the router
+// `npm run bench:academic`: how long importing a 10,000-student enrollment takes through the router
 // (CSV, one course), and how long the same document takes again (idempotent: nothing to write).
 import { gql } from '@ai-teacher/shared/testing';
 import pg from 'pg';
@@ -25,20 +25,20 @@ try {
   const rows = ['faculty,department,semester,course_code,course_title,student_email'];
   for (let i = 1; i <= STUDENTS; i++) rows.push(`Faculty of Science,Computer Science,Fall 2026,CS101,Introduction to Python,student${i}@bench.test`);
   const document = rows.join('\n');
-  const IMPORT = `mutation($d: String!) { importAcademicData(format: CSV, document: $d) { applied rows coursesCreated enrolmentsCreated errors { row message } } }`;
+  const IMPORT = `mutation($d: String!) { importAcademicData(format: CSV, document: $d) { applied rows coursesCreated enrollmentsCreated errors { row message } } }`;
 
   const timed = async () => {
     const started = performance.now();
     const res = await gql(stack.routerUrl, IMPORT, { d: document }, { token });
     const ms = performance.now() - started;
     if (res.errors) throw new Error(JSON.stringify(res.errors));
-    return { ms, report: res.data!.importAcademicData as { applied: boolean; rows: number; enrolmentsCreated: number } };
+    return { ms, report: res.data!.importAcademicData as { applied: boolean; rows: number; enrollmentsCreated: number } };
   };
   const first = await timed();
   const again = await timed();
-  console.log(`\nimportAcademicData, CSV of ${STUDENTS} enrolment rows (${(document.length / 1024).toFixed(0)} KiB), through the router, ${process.version}\n`);
-  console.log(`first import : ${(first.ms / 1000).toFixed(2)} s  (applied=${first.report.applied}, enrolments created ${first.report.enrolmentsCreated})`);
-  console.log(`same again   : ${(again.ms / 1000).toFixed(2)} s  (enrolments created ${again.report.enrolmentsCreated})`);
+  console.log(`\nimportAcademicData, CSV of ${STUDENTS} enrollment rows (${(document.length / 1024).toFixed(0)} KiB), through the router, ${process.version}\n`);
+  console.log(`first import : ${(first.ms / 1000).toFixed(2)} s  (applied=${first.report.applied}, enrollments created ${first.report.enrollmentsCreated})`);
+  console.log(`same again   : ${(again.ms / 1000).toFixed(2)} s  (enrollments created ${again.report.enrollmentsCreated})`);
   console.log(`target       : under 10 s\n`);
 } finally {
   await stack.stop();

@@ -1,27 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { composeServices } from '@apollo/composition';
-import { repoRoot } from '@ai-teacher/shared';
+import { readSupergraphConfig, repoRoot } from '@ai-teacher/shared';
 import { parse as parseGraphQL } from 'graphql';
-import { parse as parseYaml } from 'yaml';
 
-export interface SubgraphEntry {
-  name: string;
-  routingUrl: string;
-  schemaFile: string;
-}
-
-/** The subgraphs listed in supergraph.yaml, in file order. */
-export function readSupergraphConfig(root = repoRoot): SubgraphEntry[] {
-  const doc = parseYaml(readFileSync(join(root, 'supergraph.yaml'), 'utf8')) as {
-    subgraphs: Record<string, { routing_url: string; schema: { file: string } }>;
-  };
-  return Object.entries(doc.subgraphs).map(([name, sg]) => ({
-    name,
-    routingUrl: sg.routing_url,
-    schemaFile: join(root, sg.schema.file),
-  }));
-}
+export { readSupergraphConfig };
 
 export type Composition = { ok: true; supergraphSdl: string } | { ok: false; errors: string[] };
 

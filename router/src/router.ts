@@ -67,7 +67,7 @@ class IdentityForwardingDataSource extends RemoteGraphQLDataSource<RouterContext
     const uploads = findUploads(options.request.variables);
     if (!uploads.length) return super.process(options);
     // Files go on as a multipart request; identity headers are added exactly as for JSON.
-    const http = options.request.http ?? { method: 'POST', url: this.url, headers: new Headers() as never };
+    const http = options.request.http ?? { method: 'POST', url: this.url, headers: new Headers() };
     options.request.http = http;
     await this.willSendRequest(options);
     let body: FormData;
@@ -122,7 +122,8 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
 
   // One keep-alive pool per router process for all subgraph calls.
   const agent = new Agent({ keepAliveTimeout: config.SUBGRAPH_KEEPALIVE_MS, connections: 256, headersTimeout: config.SUBGRAPH_TIMEOUT_MS, bodyTimeout: config.SUBGRAPH_TIMEOUT_MS });
-  const fetcher = ((url: string, init: Record<string, unknown>) => undiciFetch(url, { ...init, dispatcher: agent } as never)) as unknown as Fetcher;
+  const fetcher: Fetcher = (url, init) =>
+    undiciFetch(url, { method: init?.method, headers: init?.headers, body: init?.body, signal: init?.signal as AbortSignal | undefined, dispatcher: agent });
 
   const buildService = ({ name, url }: { name: string; url?: string }) => {
     const source = new IdentityForwardingDataSource({ url: urlOverrides[name] ?? url, fetcher });

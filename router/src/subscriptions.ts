@@ -9,6 +9,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
+import type { GatewayGraphQLRequestContext, GatewaySchemaHash } from '@apollo/server-gateway-interface';
+import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import { operationFromDocument, type Schema, Supergraph } from '@apollo/federation-internals';
 import { type FetchNode, type PlanNode, type QueryPlan, QueryPlanner } from '@apollo/query-planner';
 import { FORWARDED_EXTENSION, type Identity, type IdentitySigner, type Logger } from '@ai-teacher/shared';
@@ -20,6 +22,8 @@ import type { RouterContext } from './router.ts';
 
 /** The service name under which an event stands in for the primary fetch's response. */
 const EVENT_SOURCE = '__subscription_event__';
+/** Subscription events are never cached. */
+const NO_CACHE: KeyValueCache = { get: async () => undefined, set: async () => undefined, delete: async () => undefined };
 const PLAN_CACHE_SIZE = 500;
 
 export interface SubscriptionOptions {
@@ -123,15 +127,23 @@ export function attachSubscriptions(opts: SubscriptionOptions): RunningSubscript
     const eventSource: GraphQLDataSource = { process: async () => ({ data: event.data as Record<string, unknown>, ...(event.errors ? { errors: event.errors as GraphQLFormattedError[] } : {}) }) } as GraphQLDataSource;
     const eventFetch: FetchNode = { ...primary, serviceName: EVENT_SOURCE };
     const queryPlan: QueryPlan = { kind: 'QueryPlan', node: rest ? { kind: 'Sequence', nodes: [eventFetch, rest] } : eventFetch };
-    const requestContext = {
+    // What executeQueryPlan reads of a request: the variables, the operation and the context.
+    const requestContext: GatewayGraphQLRequestContext<RouterContext> = {
       request: { query: '', variables: (args.variableValues ?? {}) as Record<string, unknown>, operationName: args.operationName ?? undefined },
       context: ctx,
       logger: opts.logger,
+      schema: apiGraphQLSchema,
+      schemaHash: '' as GatewaySchemaHash,
+      cache: NO_CACHE,
+      queryHash: '',
+      document: args.document,
+      source: '',
+      operationName: args.operationName ?? null,
+      operation: operationContext.operation,
       metrics: {},
-      cache: undefined,
       overallCachePolicy: undefined,
     };
-    const result = await executeQueryPlan(queryPlan, { ...opts.serviceMap, [EVENT_SOURCE]: eventSource }, requestContext as never, operationContext, supergraphSchema, apiSchema);
+    const result = await executeQueryPlan(queryPlan, { ...opts.serviceMap, [EVENT_SOURCE]: eventSource }, requestContext, operationContext, supergraphSchema, apiSchema);
     return result as ExecutionResult;
   }
 

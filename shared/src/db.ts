@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Migrator, type Migration } from '@mikro-orm/migrations';
+import type { Logger as OrmLogger, MigrationObject } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, type EntityManager, type Options } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -12,7 +13,7 @@ export interface OrmDefinition {
   schema: string;
   entities: NonNullable<Options['entities']>;
   /** Migrations in order, as classes: no file globbing, so bundlers and test runners agree. */
-  migrations: { name: string; class: new (...args: never[]) => Migration }[];
+  migrations: MigrationObject[];
 }
 
 export function ormOptions(def: OrmDefinition, db: DatabaseConfig, logger?: Logger, onQuery?: () => void): Options {
@@ -28,7 +29,7 @@ export function ormOptions(def: OrmDefinition, db: DatabaseConfig, logger?: Logg
     debug: db.DB_DEBUG,
     ...(logger || onQuery ? { loggerFactory: mikroLogger(logger, onQuery) } : {}),
     migrations: {
-      migrationsList: def.migrations as never,
+      migrationsList: def.migrations,
       tableName: 'mikro_orm_migrations',
       schema: def.schema,
       transactional: true,
@@ -41,7 +42,7 @@ export function ormOptions(def: OrmDefinition, db: DatabaseConfig, logger?: Logg
   } as Options;
 }
 
-function mikroLogger(logger: Logger | undefined, onQuery?: () => void): Options['loggerFactory'] {
+function mikroLogger(logger: Logger | undefined, onQuery?: () => void): () => OrmLogger {
   const child = logger?.child({ component: 'orm' });
   return () =>
     ({
@@ -49,13 +50,13 @@ function mikroLogger(logger: Logger | undefined, onQuery?: () => void): Options[
       error: (namespace: string, message: string) => child?.error({ namespace }, message),
       warn: (namespace: string, message: string) => child?.warn({ namespace }, message),
       // Called for every statement: counted for /metrics (and N+1 tests), logged at debug level.
-      logQuery: (ctx: { query: string; took?: number; level?: string }) => {
+      logQuery: (ctx) => {
         if (ctx.level !== 'error') onQuery?.();
-        child?.debug({ took: ctx.took }, ctx.query);
+        child?.debug({ took: ctx.took }, ctx.query ?? '');
       },
       setDebugMode: () => undefined,
       isEnabled: () => Boolean(child?.isLevelEnabled('debug')),
-    }) as never;
+    });
 }
 
 export async function createOrm(def: OrmDefinition, db: DatabaseConfig, logger?: Logger, onQuery?: () => void): Promise<MikroORM> {

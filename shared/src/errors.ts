@@ -1,7 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 
-/** The codes clients see in `extensions.code` (../API.md). */
+/** The codes clients see in `extensions.code` (README, "Errors"). */
 export type ErrorCode =
   | 'BAD_USER_INPUT'
   | 'UNAUTHENTICATED'
@@ -74,7 +74,7 @@ const PASSTHROUGH_CODES = new Set([
  * Apollo `formatError`: known codes pass through; anything else is logged with the request id and
  * replaced by a generic INTERNAL error, so stack traces and SQL never reach a client.
  */
-export function createErrorFormatter(logger: Logger, exposeDetails = false) {
+export function createErrorFormatter(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && PASSTHROUGH_CODES.has(code)) {
@@ -84,7 +84,7 @@ export function createErrorFormatter(logger: Logger, exposeDetails = false) {
     const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
     logger.error({ err: original, path: formatted.path }, 'unhandled error in resolver');
     return {
-      message: exposeDetails ? formatted.message : 'Internal server error',
+      message: 'Internal server error',
       ...(formatted.locations ? { locations: formatted.locations } : {}),
       ...(formatted.path ? { path: formatted.path } : {}),
       extensions: { code: 'INTERNAL' },

@@ -1,6 +1,6 @@
 import { jwtVerify, SignJWT } from 'jose';
 
-/** Roles of ../API.md. */
+/** The roles a user can have (the schema's `Role` enum). */
 export const ROLES = ['STUDENT', 'TEACHER', 'ADMIN'] as const;
 export type Role = (typeof ROLES)[number];
 

@@ -1,9 +1,10 @@
-import { Queue, type DefaultJobOptions, type JobsOptions } from 'bullmq';
+import { type DefaultJobOptions, type Job, type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 
 /**
- * A queue's name, payload type and default job options in one place, so producers and workers
- * cannot disagree. Job ids are derived from the payload (`jobId`), which makes enqueueing
+ * A queue's name, payload type, job id and default job options in one place, declared by the
+ * subgraph that owns the work (in its contracts module) and imported by producers and consumers,
+ * so they cannot disagree. Job ids are derived from the payload, which makes enqueueing
  * idempotent: the same work submitted twice is one job.
  */
 export interface QueueDefinition<Payload> {
@@ -12,9 +13,9 @@ export interface QueueDefinition<Payload> {
   jobId(payload: Payload): string;
 }
 
-export function defineQueue<Payload>(def: QueueDefinition<Payload>): QueueDefinition<Payload> {
-  if (!/^[a-z][a-z0-9-]*$/.test(def.name)) throw new Error(`queue name must be kebab-case: ${def.name}`);
-  return def;
+export function defineQueue<Payload>(name: string, options: { jobId(payload: Payload): string; defaultJobOptions?: DefaultJobOptions }): QueueDefinition<Payload> {
+  if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`queue name must be kebab-case: ${name}`);
+  return { name, jobId: options.jobId, defaultJobOptions: options.defaultJobOptions ?? standardJobOptions };
 }
 
 /** Retries with exponential backoff; finished jobs are trimmed so Redis does not grow forever. */
@@ -30,6 +31,7 @@ export function bullPrefix(redisKeyPrefix: string): string {
   return `${redisKeyPrefix}bull`;
 }
 
+/** Enqueues jobs of one queue (services get theirs from `deps.producer(queue)`). */
 export class Producer<Payload> {
   readonly queue: Queue;
   private readonly def: QueueDefinition<Payload>;
@@ -42,38 +44,12 @@ export class Producer<Payload> {
     return this.queue.add(this.def.name, payload as object, { jobId: this.def.jobId(payload), ...opts });
   }
 
+  /** The job this payload maps to, if the queue still has it. */
+  async existing(payload: Payload): Promise<Job | undefined> {
+    return this.queue.getJob(this.def.jobId(payload));
+  }
+
   close() {
     return this.queue.close();
   }
 }
-
-/** ingest-book: a book's uploaded PDF → text → passages → vectors. One job per (book, file). */
-export interface IngestBookPayload {
-  bookId: string;
-  fileSha256: string;
-  blobKey: string;
-  requestId?: string;
-}
-
-export const ingestBookQueue = defineQueue<IngestBookPayload>({
-  name: 'ingest-book',
-  // Parsing problems are final (UnrecoverableError); retries are for the database, Redis or the
-  // embeddings endpoint being briefly away.
-  defaultJobOptions: { ...standardJobOptions, attempts: 4, backoff: { type: 'exponential', delay: 5_000 } },
-  jobId: (p) => `ingest-${p.bookId}-${p.fileSha256.slice(0, 32)}`,
-});
-
-/** purge-book: a deleted book's passages, vectors, ingestion and files are removed. */
-export interface PurgeBookPayload {
-  bookId: string;
-  courseId: string;
-  requestId?: string;
-}
-
-export const purgeBookQueue = defineQueue<PurgeBookPayload>({
-  name: 'purge-book',
-  // Enqueued inside the deleting transaction: the job confirms the book is gone before it purges,
-  // and retries for a while in case it runs before that transaction commits.
-  defaultJobOptions: { ...standardJobOptions, attempts: 6, backoff: { type: 'exponential', delay: 1_000 } },
-  jobId: (p) => `purge-${p.bookId}`,
-});

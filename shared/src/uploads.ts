@@ -9,8 +9,6 @@ export interface FileUpload {
   createReadStream(): Readable;
 }
 
-export const DEFAULT_UPLOAD_MAX_BYTES = 100 * 1024 * 1024;
-
 /**
  * Reads an uploaded file into memory, refusing more than `maxBytes` with BAD_USER_INPUT on `field`
  * (the stream is cut as soon as the limit is passed, so an oversized upload costs no more).

@@ -1,7 +1,8 @@
 // The academic subgraph through the router: who may change and read what, bad input, paging,
 // batching, bulk import, and the trusted course scope other subgraphs rely on.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CourseScopeClient, createRedis, InternalClient, type Redis } from '@ai-teacher/shared';
+import { courseAccessRoute, CourseScopeClient } from '@ai-teacher/academic/contracts';
+import { createRedis, InternalCallError, InternalClient, type Redis } from '@ai-teacher/shared';
 import { errorCode, type GraphQLResponse } from '@ai-teacher/shared/testing';
 import { ADMIN, login, newEmail, REFRESH, registerUser, SET_ROLE, startStack, type Session, type Stack } from '../support/stack.ts';
 
@@ -150,7 +151,7 @@ describe('reading courses', () => {
     expect(blank.errors![0]!.extensions!.field).toBe('displayName');
   });
 
-  it('an enrolment takes effect at once, and so does its removal (same access token)', async () => {
+  it('an enrollment takes effect at once, and so does its removal (same access token)', async () => {
     const token = tokens.otherStudent;
     expect(errorCode(await stack.query(COURSE, { id: ids.course }, token))).toBe('FORBIDDEN');
     await asAdmin(`mutation($c: ID!, $u: ID!) { enrollStudent(courseId: $c, userId: $u) { id } }`, { c: ids.course, u: users.otherStudent });
@@ -205,8 +206,8 @@ describe('paging and batching', () => {
     const me = await stack.query(`{ me { email } }`, {}, student.token);
     const rows = ['faculty,department,semester,course_code,course_title,student_email'];
     for (let i = 0; i < 50; i++) rows.push(`Science,Physics,Spring 2027,PHY${String(i).padStart(3, '0')},Physics ${i},${me.data!.me.email}`);
-    const report = await asAdmin(`mutation($d: String!) { importAcademicData(format: CSV, document: $d) { applied coursesCreated enrolmentsCreated errors { row message } } }`, { d: rows.join('\n') });
-    expect(report.importAcademicData).toMatchObject({ applied: true, coursesCreated: 50, enrolmentsCreated: 50, errors: [] });
+    const report = await asAdmin(`mutation($d: String!) { importAcademicData(format: CSV, document: $d) { applied coursesCreated enrollmentsCreated errors { row message } } }`, { d: rows.join('\n') });
+    expect(report.importAcademicData).toMatchObject({ applied: true, coursesCreated: 50, enrollmentsCreated: 50, errors: [] });
   });
 
   it('pages through a semester’s courses with first/after', async () => {
@@ -247,9 +248,9 @@ describe('bulk import', () => {
     const doc = JSON.stringify({
       faculties: [{ name: 'Arts', departments: [{ name: 'History', semesters: [{ name: 'Winter', courses: [{ code: 'his1', title: 'Ancient', teachers: [teacher.user.email.toUpperCase()], students: [] }] }] }] }],
     });
-    const Q = `mutation($d: String!) { importAcademicData(format: JSON, document: $d) { applied rows facultiesCreated departmentsCreated semestersCreated coursesCreated teacherAssignmentsCreated enrolmentsCreated errors { row field message } } }`;
+    const Q = `mutation($d: String!) { importAcademicData(format: JSON, document: $d) { applied rows facultiesCreated departmentsCreated semestersCreated coursesCreated teacherAssignmentsCreated enrollmentsCreated errors { row field message } } }`;
     const first = (await asAdmin(Q, { d: doc })).importAcademicData;
-    expect(first).toEqual({ applied: true, rows: 2, facultiesCreated: 1, departmentsCreated: 1, semestersCreated: 1, coursesCreated: 1, teacherAssignmentsCreated: 1, enrolmentsCreated: 0, errors: [] });
+    expect(first).toEqual({ applied: true, rows: 2, facultiesCreated: 1, departmentsCreated: 1, semestersCreated: 1, coursesCreated: 1, teacherAssignmentsCreated: 1, enrollmentsCreated: 0, errors: [] });
     const second = (await asAdmin(Q, { d: doc })).importAcademicData;
     expect(second).toMatchObject({ applied: true, facultiesCreated: 0, departmentsCreated: 0, semestersCreated: 0, coursesCreated: 0, teacherAssignmentsCreated: 0 });
   });
@@ -302,7 +303,7 @@ describe('trusted course scope (what tutor, retrieval and exam use)', () => {
     expect(await scope.access({ userId: users.otherStudent, role: 'STUDENT' }, '00000000-0000-4000-8000-000000000000')).toBeNull();
   });
 
-  it('a removed enrolment stops access at once, although the answer was cached', async () => {
+  it('a removed enrollment stops access at once, although the answer was cached', async () => {
     const who = { userId: extra.student, role: 'STUDENT' as const };
     await asAdmin(`mutation($c: ID!, $u: ID!) { enrollStudent(courseId: $c, userId: $u) { id } }`, { c: ids.course, u: extra.student });
     expect((await scope.access(who, ids.course))!.canRead).toBe(true);
@@ -311,8 +312,16 @@ describe('trusted course scope (what tutor, retrieval and exam use)', () => {
     expect((await scope.access(who, ids.course))!.canRead).toBe(false);
   });
 
+  it('answers a malformed internal call with 400 and the field at fault', async () => {
+    const client = new InternalClient({ secret: stack.identitySecret, service: 'test', baseUrl: stack.academic.url });
+    const err = await client.call(courseAccessRoute, { courseId: 'not-an-id', userId: users.enrolledStudent, role: 'STUDENT' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InternalCallError);
+    expect(err).toMatchObject({ status: 400, code: 'BAD_USER_INPUT' });
+    expect((err as Error).message).toMatch(/courseId/);
+  });
+
   it('refuses callers without a service proof', async () => {
-    const res = await fetch(`${stack.academic.url}/internal/course-membership`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ courseId: ids.course, userId: users.enrolledStudent }) });
+    const res = await fetch(`${stack.academic.url}${courseAccessRoute.path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ courseId: ids.course, userId: users.enrolledStudent, role: 'STUDENT' }) });
     expect(res.status).toBe(401);
     const lookup = await fetch(`${stack.auth.url}/internal/users/lookup`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-service-proof': 'forged' }, body: JSON.stringify({ ids: [users.admin] }) });
     expect(lookup.status).toBe(401);

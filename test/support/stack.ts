@@ -4,9 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { startAcademicSubgraph } from '@ai-teacher/academic';
 import { startAuthSubgraph } from '@ai-teacher/auth';
 import { startRetrievalSubgraph } from '@ai-teacher/retrieval';
-import { createRetrievalWorkers } from '@ai-teacher/retrieval/worker';
 import { createWorkers, type RunningWorkers } from '@ai-teacher/shared';
 import { startTutorSubgraph } from '@ai-teacher/tutor';
+import { workerDefinitions } from '@ai-teacher/workers';
 import { startRouter, type RunningRouter } from '@ai-teacher/router';
 import type { Env, RunningSubgraph } from '@ai-teacher/shared';
 import { createTestDatabase, createTestRedis, gql, tempDir, type GraphQLResponse } from '@ai-teacher/shared/testing';
@@ -66,7 +66,7 @@ export async function startStack(overrides: { env?: Env; routerEnv?: Env; tutorE
     academic = await startAcademicSubgraph({ ...env, AUTH_INTERNAL_URL: auth.url });
     const retrievalEnv = { ...env, ACADEMIC_INTERNAL_URL: academic.url, WORKERS_PORT: '0' };
     retrieval = await startRetrievalSubgraph(retrievalEnv);
-    workers = await createWorkers(await createRetrievalWorkers(retrievalEnv), { env: retrievalEnv });
+    workers = await createWorkers(await workerDefinitions(), { env: retrievalEnv });
     tutor = await startTutorSubgraph({ ...env, ACADEMIC_INTERNAL_URL: academic.url, RETRIEVAL_INTERNAL_URL: retrieval.url, ...overrides.tutorEnv });
     router = await startRouter({
       ...env,

@@ -86,7 +86,7 @@ export type ImportReport = {
   applied: Scalars['Boolean']['output'];
   coursesCreated: Scalars['Int']['output'];
   departmentsCreated: Scalars['Int']['output'];
-  enrolmentsCreated: Scalars['Int']['output'];
+  enrollmentsCreated: Scalars['Int']['output'];
   errors: Array<ImportRowError>;
   facultiesCreated: Scalars['Int']['output'];
   rows: Scalars['Int']['output'];
@@ -120,7 +120,7 @@ export type Mutation = {
   /** ADMIN. The user must have the STUDENT role. Takes effect at once. Idempotent. */
   enrollStudent: Course;
   /**
-   * ADMIN. Faculties down to courses, teacher assignments and enrolments by email, in one transaction:
+   * ADMIN. Faculties down to courses, teacher assignments and enrollments by email, in one transaction:
    * either every row is applied or none (see `errors`). Re-running the same document changes nothing.
    * CSV columns: faculty,department,semester,course_code,course_title,teacher_email,student_email.
    * JSON: { "faculties": [{ "name", "departments": [{ "name", "semesters": [{ "name", "courses":
@@ -258,7 +258,7 @@ export type SemesterCoursesConnectionArgs = {
 
 export type User = {
   __typename?: 'User';
-  /** The user's own (or, for ADMIN, anyone's) enrolments. */
+  /** The user's own (or, for ADMIN, anyone's) enrollments. */
   enrolledCourses: Array<Course>;
   id: Scalars['ID']['output'];
   /** Visible to any signed-in user. */
@@ -491,7 +491,7 @@ export type ImportReportResolvers<ContextType = AcademicContext, ParentType exte
   applied?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   coursesCreated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   departmentsCreated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  enrolmentsCreated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  enrollmentsCreated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   errors?: Resolver<Array<ResolversTypes['ImportRowError']>, ParentType, ContextType>;
   facultiesCreated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   rows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;

@@ -15,7 +15,7 @@ export class BookRepository {
     return this.em.find(Book, { courseId: { $in: [...courseIds] } }, { orderBy: { title: 'asc', id: 'asc' } });
   }
   async create(courseId: string, title: string, authors: string[]): Promise<Book> {
-    const b = this.em.create(Book, { id: randomUUID(), courseId, title, authors } as never) as Book;
+    const b = this.em.create(Book, { id: randomUUID(), courseId, title, authors });
     await this.em.flush();
     return b;
   }

@@ -46,6 +46,15 @@ export class HierarchyRepository {
     return this.em.find(Course, { semesterId: { $in: [...semesterIds] } }, { orderBy: { code: 'asc', id: 'asc' } });
   }
 
+  /** Where a course sits: its semester, department and faculty ids; null when it does not exist. */
+  async scopeOfCourse(courseId: string): Promise<{ courseId: string; semesterId: string; departmentId: string; facultyId: string } | null> {
+    const [course] = await this.coursesByIds([courseId]);
+    if (!course) return null;
+    const semester = await this.em.findOneOrFail(Semester, { id: course.semesterId });
+    const department = await this.em.findOneOrFail(Department, { id: semester.departmentId });
+    return { courseId, semesterId: semester.id, departmentId: department.id, facultyId: department.facultyId };
+  }
+
   /** One page of a semester's courses after (code, id), optionally only among `onlyIds`. */
   coursePage(semesterId: string, limit: number, after: { code: string; id: string } | null, onlyIds: string[] | null): Promise<Course[]> {
     const where: Record<string, unknown> = { semesterId };
@@ -55,22 +64,22 @@ export class HierarchyRepository {
   }
 
   async createFaculty(name: string): Promise<Faculty> {
-    const f = this.em.create(Faculty, { id: randomUUID(), name } as never) as Faculty;
+    const f = this.em.create(Faculty, { id: randomUUID(), name });
     await flushUnique(this.em);
     return f;
   }
   async createDepartment(facultyId: string, name: string): Promise<Department> {
-    const d = this.em.create(Department, { id: randomUUID(), facultyId, name } as never) as Department;
+    const d = this.em.create(Department, { id: randomUUID(), facultyId, name });
     await flushUnique(this.em);
     return d;
   }
   async createSemester(departmentId: string, name: string): Promise<Semester> {
-    const s = this.em.create(Semester, { id: randomUUID(), departmentId, name } as never) as Semester;
+    const s = this.em.create(Semester, { id: randomUUID(), departmentId, name });
     await flushUnique(this.em);
     return s;
   }
   async createCourse(semesterId: string, code: string, title: string): Promise<Course> {
-    const c = this.em.create(Course, { id: randomUUID(), semesterId, code, title } as never) as Course;
+    const c = this.em.create(Course, { id: randomUUID(), semesterId, code, title });
     await flushUnique(this.em);
     return c;
   }

@@ -11,7 +11,7 @@ export class MembershipRepository {
   }
 
   private async courseIdsOf(entity: Link, userId: string): Promise<string[]> {
-    const rows = await this.em.find(entity, { userId }, { fields: ['courseId'] as never });
+    const rows = await this.em.find(entity, { userId }, { fields: ['courseId'] });
     return rows.map((r) => r.courseId);
   }
 
@@ -62,7 +62,7 @@ export class MembershipRepository {
     const where: Record<string, unknown> = { courseId };
     if (afterUserId) where.userId = { $gt: afterUserId };
     const [rows, total] = await Promise.all([
-      this.em.find(Enrollment, where, { orderBy: { userId: 'asc' }, limit, fields: ['userId'] as never }),
+      this.em.find(Enrollment, where, { orderBy: { userId: 'asc' }, limit, fields: ['userId'] }),
       this.em.count(Enrollment, { courseId }),
     ]);
     return { userIds: rows.map((r) => r.userId), total };

@@ -12,6 +12,6 @@ export class ProfileRepository {
   }
 
   async upsert(userId: string, displayName: string): Promise<Profile> {
-    return this.em.upsert(Profile, { userId, displayName, updatedAt: new Date() } as never) as Promise<Profile>;
+    return this.em.upsert(Profile, { userId, displayName, updatedAt: new Date() });
   }
 }

@@ -3,16 +3,16 @@ import {
   ConflictError,
   ForbiddenError,
   type Identity,
-  forgetBook,
-  invalidateCourseMembership,
   NotFoundError,
   parseInput,
   type Producer,
-  type PurgeBookPayload,
   type Redis,
   UnauthenticatedError,
-  type UserDirectory,
 } from '@ai-teacher/shared';
+import type { UserDirectory } from '@ai-teacher/auth/contracts';
+import type { PurgeBookPayload } from '@ai-teacher/retrieval/contracts';
+import { forgetBook, invalidateCourseAccess } from '../contracts.ts';
+import { courseRights } from '../policy/course-rights.ts';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Book, Course, Department, Faculty, Profile, Semester } from '../entities/index.ts';
@@ -77,7 +77,7 @@ export interface AcademicServiceDeps {
 }
 
 /**
- * The academic rules: ADMIN manages the hierarchy, assignments and enrolments; a TEACHER manages
+ * The academic rules: ADMIN manages the hierarchy, assignments and enrollments; a TEACHER manages
  * the books of courses it teaches; students read the courses they are enrolled in; everyone edits
  * only its own profile. Facts come from the database on every request, so a change applies at once.
  */
@@ -117,15 +117,20 @@ export class AcademicService {
     ));
   }
 
+  private async rights(courseId: string) {
+    const user = this.user();
+    if (user.role === 'ADMIN') return courseRights(user.role, { enrolled: false, teaches: false });
+    const [readable, taught] = await Promise.all([this.readable(), this.taught()]);
+    const teaches = taught.has(courseId);
+    return courseRights(user.role, { enrolled: readable !== 'all' && readable.has(courseId) && !teaches, teaches });
+  }
+
   private async canRead(courseId: string): Promise<boolean> {
-    const ids = await this.readable();
-    return ids === 'all' || ids.has(courseId);
+    return (await this.rights(courseId)).canRead;
   }
 
   private async canTeach(courseId: string): Promise<boolean> {
-    const user = this.user();
-    if (user.role === 'ADMIN') return true;
-    return user.role === 'TEACHER' && (await this.taught()).has(courseId);
+    return (await this.rights(courseId)).canTeach;
   }
 
   private async readableCourses(courses: Course[]): Promise<Course[]> {
@@ -392,7 +397,7 @@ export class AcademicService {
   }
 
   private async changed(courseId: string, userId: string, what: string): Promise<void> {
-    await invalidateCourseMembership(this.d.redis, courseId, userId);
+    await invalidateCourseAccess(this.d.redis, [[courseId, userId]]);
     this.d.logger.info({ courseId, userId, by: this.d.identity?.userId }, what);
   }
 

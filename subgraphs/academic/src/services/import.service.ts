@@ -1,4 +1,6 @@
-import { BadUserInputError, type DirectoryUser, type EntityManager, invalidateCourseMemberships, type Redis, type UserDirectory } from '@ai-teacher/shared';
+import { BadUserInputError, type EntityManager, type Redis } from '@ai-teacher/shared';
+import type { DirectoryUser, UserDirectory } from '@ai-teacher/auth/contracts';
+import { invalidateCourseAccess } from '../contracts.ts';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -31,7 +33,7 @@ export interface ImportReport {
   semestersCreated: number;
   coursesCreated: number;
   teacherAssignmentsCreated: number;
-  enrolmentsCreated: number;
+  enrollmentsCreated: number;
   errors: ImportRowError[];
 }
 
@@ -141,9 +143,9 @@ interface Plan {
 }
 
 /**
- * Bulk import of the hierarchy, teacher assignments and enrolments. Validates every row first and
+ * Bulk import of the hierarchy, teacher assignments and enrollments. Validates every row first and
  * writes nothing when any is wrong; otherwise applies everything in one transaction with set-based
- * upserts (a 10,000-student enrolment is a handful of statements), so re-running it is a no-op.
+ * upserts (a 10,000-student enrollment is a handful of statements), so re-running it is a no-op.
  */
 export class ImportService {
   private readonly em: EntityManager;
@@ -173,7 +175,7 @@ export class ImportService {
       semestersCreated: 0,
       coursesCreated: 0,
       teacherAssignmentsCreated: 0,
-      enrolmentsCreated: 0,
+      enrollmentsCreated: 0,
       errors,
     };
     if (errors.length) return report;
@@ -186,7 +188,7 @@ export class ImportService {
     }
     Object.assign(report, created.counts, { applied: true });
     // Readers' cached course scopes must see new teachers and students at once.
-    await invalidateCourseMemberships(this.redis, created.links);
+    await invalidateCourseAccess(this.redis, created.links);
     this.logger.info({ rows: rows.length, ...created.counts }, 'academic data imported');
     return report;
   }
@@ -354,7 +356,7 @@ export class ImportService {
           semestersCreated,
           coursesCreated: inserted.length,
           teacherAssignmentsCreated: teachers.length,
-          enrolmentsCreated: students.length,
+          enrollmentsCreated: students.length,
         },
         links: [...teachers, ...students].map((l) => [l.course_id, l.user_id] as [string, string]),
       };

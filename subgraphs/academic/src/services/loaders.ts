@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { UserDirectory, DirectoryUser } from '@ai-teacher/shared';
+import type { DirectoryUser, UserDirectory } from '@ai-teacher/auth/contracts';
 import type { Book, Course, Department, Faculty, Profile, Semester } from '../entities/index.ts';
 import type { BookRepository } from '../repositories/book.repository.ts';
 import type { HierarchyRepository } from '../repositories/hierarchy.repository.ts';

@@ -13,7 +13,7 @@ export class RefreshTokenRepository {
   }
 
   async create(data: { userId: string; familyId: string; tokenHash: string; expiresAt: Date }): Promise<RefreshToken> {
-    const row = this.em.create(RefreshToken, { id: randomUUID(), ...data } as never) as RefreshToken;
+    const row = this.em.create(RefreshToken, { id: randomUUID(), ...data });
     await this.em.flush();
     return row;
   }

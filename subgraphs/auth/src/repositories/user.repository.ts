@@ -29,7 +29,7 @@ export class UserRepository {
   }
 
   async create(data: { email: string; passwordHash: string; role: Role; displayName: string }): Promise<User> {
-    const user = this.em.create(User, { id: randomUUID(), ...data } as never) as User;
+    const user = this.em.create(User, { id: randomUUID(), ...data });
     try {
       await this.em.flush();
     } catch (err) {

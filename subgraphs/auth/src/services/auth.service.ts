@@ -71,6 +71,11 @@ export class AuthService {
     this.d = deps;
   }
 
+  /** Users by id, for entity references (no permission needed: a reference names a known user). */
+  usersByIds(ids: readonly string[]): Promise<User[]> {
+    return this.d.users.findByIds(ids);
+  }
+
   async register(raw: unknown): Promise<AuthResult> {
     const input = parseInput(registerInput, raw, 'input');
     const problem = passwordProblem(input.password, input.email);

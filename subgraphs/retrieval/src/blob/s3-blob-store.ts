@@ -9,7 +9,7 @@ import type { BlobStore } from './blob-store.ts';
  */
 export class S3BlobStore implements BlobStore {
   private readonly bucket: string;
-  private readonly client: Promise<{ send(cmd: unknown): Promise<unknown>; mod: typeof S3 }>;
+  private readonly client: Promise<{ s3: S3.S3Client; mod: typeof S3 }>;
 
   constructor(config: RetrievalConfig) {
     const missing = (['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const).filter((k) => !config[k]);
@@ -22,35 +22,33 @@ export class S3BlobStore implements BlobStore {
         forcePathStyle: config.S3_FORCE_PATH_STYLE,
         credentials: { accessKeyId: config.S3_ACCESS_KEY_ID!, secretAccessKey: config.S3_SECRET_ACCESS_KEY! },
       });
-      return { send: (cmd: unknown) => c.send(cmd as never), mod };
+      return { s3: c, mod };
     });
   }
 
   async put(key: string, data: Buffer, contentType: string): Promise<void> {
-    const { send, mod } = await this.client;
-    await send(new mod.PutObjectCommand({ Bucket: this.bucket, Key: key, Body: data, ContentType: contentType }));
+    const { s3, mod } = await this.client;
+    await s3.send(new mod.PutObjectCommand({ Bucket: this.bucket, Key: key, Body: data, ContentType: contentType }));
   }
 
   async get(key: string): Promise<Buffer> {
-    const { send, mod } = await this.client;
-    const res = (await send(new mod.GetObjectCommand({ Bucket: this.bucket, Key: key }))) as { Body: { transformToByteArray(): Promise<Uint8Array> } };
+    const { s3, mod } = await this.client;
+    const res = await s3.send(new mod.GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    if (!res.Body) throw new Error(`blob ${key} has no body`);
     return Buffer.from(await res.Body.transformToByteArray());
   }
 
   async delete(key: string): Promise<void> {
-    const { send, mod } = await this.client;
-    await send(new mod.DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    const { s3, mod } = await this.client;
+    await s3.send(new mod.DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
   async list(prefix: string): Promise<string[]> {
-    const { send, mod } = await this.client;
+    const { s3, mod } = await this.client;
     const keys: string[] = [];
     let token: string | undefined;
     do {
-      const page = (await send(new mod.ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }))) as {
-        Contents?: { Key?: string }[];
-        NextContinuationToken?: string;
-      };
+      const page = await s3.send(new mod.ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
       for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
       token = page.NextContinuationToken;
     } while (token);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { type IngestBookPayload, type Logger, type MikroORM, UnrecoverableError } from '@ai-teacher/shared';
+import { type Logger, type MikroORM, UnrecoverableError } from '@ai-teacher/shared';
+import type { IngestBookPayload } from '../contracts.ts';
 import type { Job } from 'bullmq';
 import { ChunkRepository } from '../repositories/chunk.repository.ts';
 import { IngestionRepository } from '../repositories/ingestion.repository.ts';

@@ -51,7 +51,7 @@ export async function extractPdfText(data: Uint8Array, opts: ExtractOptions): Pr
   if (data.byteLength === 0) throw new PdfRejectedError('empty file');
   if (!looksLikePdf(data)) throw new PdfRejectedError('not a PDF (the file does not start with %PDF-)');
   // pdf.js takes ownership of the buffer it is given.
-  const parser = new PDFParse({ data: new Uint8Array(data), verbosity: 0 } as never);
+  const parser = new PDFParse({ data: new Uint8Array(data), verbosity: 0 });
   try {
     let total: number;
     try {
@@ -68,7 +68,7 @@ export async function extractPdfText(data: Uint8Array, opts: ExtractOptions): Pr
       const last = Math.min(total, first + step - 1);
       let result;
       try {
-        result = await parser.getText({ first, last } as never);
+        result = await parser.getText({ first, last });
       } catch (err) {
         throw classify(err) ?? err;
       }

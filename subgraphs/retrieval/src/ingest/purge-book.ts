@@ -1,5 +1,7 @@
-import type { Logger, MikroORM, PurgeBookPayload } from '@ai-teacher/shared';
+import type { Logger, MikroORM } from '@ai-teacher/shared';
 import type { Job } from 'bullmq';
+import { bookFilesPrefix } from '../blob/keys.ts';
+import type { PurgeBookPayload } from '../contracts.ts';
 import { ChunkRepository } from '../repositories/chunk.repository.ts';
 import type { RetrievalRuntime } from '../runtime.ts';
 
@@ -24,7 +26,7 @@ export async function purgeBook(job: Job<PurgeBookPayload>, deps: { orm: MikroOR
 
   const { passages } = await new ChunkRepository(deps.orm.em.fork()).purgeBook(bookId);
   await runtime.vectors.deleteBook(bookId, null);
-  const files = await runtime.blobs.list(`books/${bookId}/`);
+  const files = await runtime.blobs.list(bookFilesPrefix(bookId));
   for (const key of files) await runtime.blobs.delete(key);
   logger.info({ bookId, courseId: job.data.courseId, passages, files: files.length, requestId: job.data.requestId }, 'deleted book purged');
   return { passages, files: files.length };

@@ -1,4 +1,5 @@
-import type { CourseScopeIds, EntityManager } from '@ai-teacher/shared';
+import type { CourseScopeIds } from '@ai-teacher/academic/contracts';
+import type { EntityManager } from '@ai-teacher/shared';
 import type { Chunk } from '../ingest/chunk.ts';
 
 export interface StoredChunk {

@@ -35,7 +35,7 @@ export class IngestionRepository {
       error: null,
       createdAt: now,
       updatedAt: now,
-    } as never) as Promise<Ingestion>;
+    });
   }
 
   /** Updates only while the row still describes this file (a newer upload wins). */

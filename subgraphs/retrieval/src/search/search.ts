@@ -1,17 +1,11 @@
-import type { CourseScopeIds } from '@ai-teacher/shared';
+import type { CourseScopeIds } from '@ai-teacher/academic/contracts';
+import type { Passage } from '../contracts.ts';
 import type { ChunkRepository } from '../repositories/chunk.repository.ts';
 import type { RetrievalRuntime } from '../runtime.ts';
 import { reciprocalRankFusion } from './fusion.ts';
 import { queryTerms } from './query-terms.ts';
 
-export interface Passage {
-  text: string;
-  score: number;
-  book: { id: string };
-  pageStart: number;
-  pageEnd: number;
-  section: string | null;
-}
+export type { Passage };
 
 /** How many candidates each ranking contributes before fusion. */
 const CANDIDATES = 50;

@@ -4,7 +4,6 @@ import {
   ForbiddenError,
   type FileUpload,
   type Identity,
-  type IngestBookPayload,
   NotFoundError,
   parseInput,
   type Producer,
@@ -13,6 +12,8 @@ import {
 } from '@ai-teacher/shared';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { bookFileKey } from '../blob/keys.ts';
+import type { IngestBookPayload } from '../contracts.ts';
 import type { Ingestion } from '../entities/ingestion.entity.ts';
 import { looksLikePdf } from '../ingest/pdf-text.ts';
 import type { ChunkRepository } from '../repositories/chunk.repository.ts';
@@ -65,12 +66,12 @@ export class RetrievalService {
     if (existing && existing.fileSha256 === sha && existing.status !== 'FAILED') return existing; // same file again: one job
 
     const replacedKey = existing?.blobKey; // read now: the upsert below updates the same entity
-    const blobKey = `books/${bookId}/${sha}.pdf`;
+    const blobKey = bookFileKey(bookId, sha);
     await this.d.runtime.blobs.put(blobKey, data, 'application/pdf');
     const ingestion = await this.d.ingestions.start({ bookId, courseId: book.courseId, fileSha256: sha, blobKey, fileName: filename.slice(0, 255), fileSize: data.length });
     const payload = { bookId, fileSha256: sha, blobKey, requestId: this.d.requestId };
     // A failed job for the same file stays in the queue for inspection; retrying means replacing it.
-    const previous = await this.d.producer.queue.getJob(`ingest-${bookId}-${sha.slice(0, 32)}`);
+    const previous = await this.d.producer.existing(payload);
     if (previous && (await previous.isFailed())) await previous.remove();
     await this.d.producer.add(payload);
     this.d.logger.info({ bookId, size: data.length, sha }, 'book file uploaded; ingestion queued');

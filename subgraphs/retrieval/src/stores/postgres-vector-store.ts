@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { CourseScopeIds, EntityManager } from '@ai-teacher/shared';
+import type { CourseScopeIds } from '@ai-teacher/academic/contracts';
+import type { EntityManager } from '@ai-teacher/shared';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { VectorHit, VectorPoint, VectorStore } from './vector-store.ts';
 

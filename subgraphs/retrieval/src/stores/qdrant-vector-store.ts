@@ -1,4 +1,5 @@
-import { ConfigError, type CourseScopeIds } from '@ai-teacher/shared';
+import type { CourseScopeIds } from '@ai-teacher/academic/contracts';
+import { ConfigError } from '@ai-teacher/shared';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import type { RetrievalConfig } from '../config.ts';
 import type { VectorHit, VectorPoint, VectorStore } from './vector-store.ts';

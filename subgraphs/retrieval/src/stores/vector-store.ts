@@ -1,4 +1,4 @@
-import type { CourseScopeIds } from '@ai-teacher/shared';
+import type { CourseScopeIds } from '@ai-teacher/academic/contracts';
 
 /** What travels with every vector, so a search can be confined to one course (or wider scopes). */
 export interface ChunkPayload extends CourseScopeIds {

@@ -1,16 +1,15 @@
 import { createHash } from 'node:crypto';
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { Logger, MikroORM, Redis } from '@ai-teacher/shared';
+import type { Logger, Redis } from '@ai-teacher/shared';
 import type { StoredAnswer, TutorMode } from '../entities/chat.entity.ts';
-import { ChatRepository } from '../repositories/chat.repository.ts';
 import { coverage, notInMaterial, parseModelAnswer, renderAnswer } from './answer.ts';
 import { composeExtractive } from './extractive.ts';
-import type { RetrievalClient } from './grounding.ts';
+import type { AnswerFinisher } from './finisher.ts';
+import type { GroundingSource } from './grounding.ts';
 import { buildPrompt, type ChatTurn, type LlmClient } from './llm.ts';
 import type { AnswerStreams } from './stream.ts';
 import { normaliseQuestion, streamPieces } from './text.ts';
-import { viewOf } from './view.ts';
 
 export interface GenerationRequest {
   messageId: string;
@@ -22,10 +21,10 @@ export interface GenerationRequest {
 }
 
 export interface EngineOptions {
-  orm: MikroORM;
   redis: Redis;
   streams: AnswerStreams;
-  retrieval: RetrievalClient;
+  finisher: AnswerFinisher;
+  grounding: GroundingSource;
   llm: LlmClient | null;
   logger: Logger;
   passages: number;
@@ -67,15 +66,13 @@ export class TutorEngine {
     this.o = opts;
   }
 
-  /** Starts generating; `release` runs once the answer is saved, before its last event goes out. */
-  start(req: GenerationRequest, release: () => Promise<void>): void {
+  /**
+   * Starts generating an answer for which the caller took the user's generation slot; the answer
+   * is finished (stored, slot freed, last event published) by the AnswerFinisher.
+   */
+  start(req: GenerationRequest): void {
     const abort = new AbortController();
-    let released: Promise<void> | undefined;
-    const releaseOnce = () => (released ??= release().catch(() => undefined));
-    const promise = this.generate(req, abort.signal, releaseOnce).finally(() => {
-      this.running.delete(req.messageId);
-      return releaseOnce();
-    });
+    const promise = this.generate(req, abort.signal).finally(() => this.running.delete(req.messageId));
     this.running.set(req.messageId, { promise, abort });
   }
 
@@ -87,9 +84,8 @@ export class TutorEngine {
     clearTimeout(timer);
   }
 
-  private async generate(req: GenerationRequest, signal: AbortSignal, release: () => Promise<void>): Promise<void> {
+  private async generate(req: GenerationRequest, signal: AbortSignal): Promise<void> {
     const { streams, logger } = this.o;
-    const repo = new ChatRepository(this.o.orm.em.fork());
     const started = Date.now();
     let seq = 0;
     let content = '';
@@ -102,15 +98,11 @@ export class TutorEngine {
     };
     const finish = async (status: 'COMPLETE' | 'FAILED', answer: StoredAnswer | null, error: string | null) => {
       seq++;
-      await repo.finish(req.messageId, { status, content, answer, error, lastSeq: seq });
-      // A client that sees the last event may ask again at once: its slot is free by then.
-      await release();
-      const saved = await repo.message(req.messageId);
-      await streams.publish({ messageId: req.messageId, seq, delta: null, done: true, message: saved ? viewOf(saved) : null });
+      await this.o.finisher.finish(req, { status, content, answer, error, lastSeq: seq });
     };
 
     try {
-      const grounding = await this.o.retrieval.search(req.courseId, req.question, this.o.passages);
+      const grounding = await this.o.grounding.search(req.courseId, req.question, this.o.passages);
       const cacheKey = this.cacheKey(req, grounding.books);
       const hit = await this.o.redis.get(cacheKey);
       let answer: StoredAnswer;
@@ -143,7 +135,11 @@ export class TutorEngine {
       const reason = describeFailure(err, signal, seq > 0, this.o.llm !== null);
       logger.warn({ messageId: req.messageId, reason, err: (err as Error).message }, 'tutor answer failed');
       this.o.metrics.answers.inc({ generator: this.o.llm ? 'LLM' : 'EXTRACTIVE', outcome: 'failed', cached: 'false' });
-      await finish('FAILED', null, reason).catch((e: Error) => logger.error({ messageId: req.messageId, err: e.message }, 'could not record the failed answer'));
+      await finish('FAILED', null, reason).catch(async (e: Error) => {
+        logger.error({ messageId: req.messageId, err: e.message }, 'could not record the failed answer');
+        // The slot must not stay taken until it expires.
+        await this.o.finisher.releaseSlot(req);
+      });
     }
   }
 

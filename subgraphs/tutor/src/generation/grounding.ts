@@ -1,4 +1,4 @@
-import type { InternalClient } from '@ai-teacher/shared';
+import type { RetrievalClient } from '@ai-teacher/retrieval/contracts';
 
 export interface GroundingPassage {
   text: string;
@@ -16,17 +16,14 @@ export interface Grounding {
 }
 
 /** Course-scoped passages from retrieval's internal search (the tutor has checked access). */
-export class RetrievalClient {
-  private readonly client: InternalClient;
-  constructor(client: InternalClient) {
-    this.client = client;
+export class GroundingSource {
+  private readonly retrieval: RetrievalClient;
+  constructor(retrieval: RetrievalClient) {
+    this.retrieval = retrieval;
   }
 
   async search(courseId: string, query: string, limit: number): Promise<Grounding> {
-    const res = await this.client.post<{
-      passages: { text: string; score: number; book: { id: string }; pageStart: number; pageEnd: number; section: string | null }[];
-      books: { bookId: string; version: string }[];
-    }>('/internal/search', { courseId, query, limit });
+    const res = await this.retrieval.search(courseId, query, limit);
     return {
       passages: res.passages.map((p) => ({ text: p.text, bookId: p.book.id, pageStart: p.pageStart, pageEnd: p.pageEnd, section: p.section, score: p.score })),
       books: res.books,

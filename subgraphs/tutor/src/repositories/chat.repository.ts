@@ -9,7 +9,7 @@ export class ChatRepository {
   }
 
   async createSession(userId: string, courseId: string, title: string): Promise<ChatSession> {
-    const s = this.em.create(ChatSession, { id: randomUUID(), userId, courseId, title } as never) as ChatSession;
+    const s = this.em.create(ChatSession, { id: randomUUID(), userId, courseId, title });
     await this.em.flush();
     return s;
   }
@@ -37,14 +37,14 @@ export class ChatRepository {
     return this.em.findOne(ChatMessage, { id }, { refresh: true });
   }
 
-  /** The question and the (still empty) tutor message, in one transaction. */
-  async ask(sessionId: string, question: string, mode: TutorMode): Promise<{ question: ChatMessage; reply: ChatMessage }> {
+  /** The question and the (still empty) tutor message `replyId`, in one transaction. */
+  async ask(sessionId: string, question: string, mode: TutorMode, replyId: string): Promise<{ question: ChatMessage; reply: ChatMessage }> {
     return this.em.transactional(async (tx) => {
       const now = new Date();
-      const q = tx.create(ChatMessage, { id: randomUUID(), sessionId, role: 'USER', mode, content: question, status: 'COMPLETE', lastSeq: 0, createdAt: now, updatedAt: now } as never) as ChatMessage;
+      const q = tx.create(ChatMessage, { id: randomUUID(), sessionId, role: 'USER', mode, content: question, status: 'COMPLETE', lastSeq: 0, createdAt: now, updatedAt: now });
       // One millisecond later, so "oldest first" keeps question before answer.
       const later = new Date(now.getTime() + 1);
-      const r = tx.create(ChatMessage, { id: randomUUID(), sessionId, role: 'TUTOR', mode, content: '', status: 'STREAMING', lastSeq: 0, createdAt: later, updatedAt: later } as never) as ChatMessage;
+      const r = tx.create(ChatMessage, { id: replyId, sessionId, role: 'TUTOR', mode, content: '', status: 'STREAMING', lastSeq: 0, createdAt: later, updatedAt: later });
       await tx.flush();
       return { question: q, reply: r };
     });

@@ -1,4 +1,5 @@
 import { DateTimeScalar } from '@ai-teacher/shared';
+import type { StreamEvent } from '../generation/stream.ts';
 import type { Resolvers } from '../generated/graphql.ts';
 
 export const resolvers: Resolvers = {
@@ -14,11 +15,11 @@ export const resolvers: Resolvers = {
   Subscription: {
     tutorAnswer: {
       subscribe: (_p, a, ctx) => ctx.tutor.stream(a.messageId, a.afterSeq),
-      resolve: (event: unknown) => event as never,
+      resolve: (event: StreamEvent) => event,
     },
   },
   ChatSession: {
-    __resolveReference: (ref, ctx) => ctx.tutor.session(ref.id) as never,
+    __resolveReference: (ref, ctx) => ctx.tutor.session(ref.id),
     course: (s) => ({ id: s.courseId }),
     messages: (s, _a, ctx) => ctx.tutor.messagesOf(s),
   },

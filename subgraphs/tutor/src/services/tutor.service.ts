@@ -1,19 +1,14 @@
-import {
-  type CourseScopeClient,
-  ForbiddenError,
-  type Identity,
-  NotFoundError,
-  parseInput,
-  RateLimitedError,
-  type Redis,
-  UnauthenticatedError,
-} from '@ai-teacher/shared';
+import { randomUUID } from 'node:crypto';
+import type { CourseScopeClient } from '@ai-teacher/academic/contracts';
+import { ForbiddenError, type Identity, NotFoundError, parseInput, UnauthenticatedError } from '@ai-teacher/shared';
 import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { TutorConfig } from '../config.ts';
 import { type ChatSession, TUTOR_MODES, type TutorMode } from '../entities/chat.entity.ts';
 import type { TutorEngine } from '../generation/engine.ts';
+import type { AnswerFinisher } from '../generation/finisher.ts';
+import type { GenerationSlots } from '../generation/slots.ts';
 import type { AnswerStreams, StreamEvent } from '../generation/stream.ts';
 import { type MessageView, viewOf } from '../generation/view.ts';
 import type { ChatRepository } from '../repositories/chat.repository.ts';
@@ -33,7 +28,8 @@ export interface TutorServiceDeps {
   scope: CourseScopeClient;
   engine: TutorEngine;
   streams: AnswerStreams;
-  redis: Redis;
+  slots: GenerationSlots;
+  finisher: AnswerFinisher;
   logger: Logger;
 }
 
@@ -41,9 +37,6 @@ export interface TutorServiceDeps {
 const QUIET_CHECK_MS = 15_000;
 /** A STREAMING answer with no event for this long was abandoned by a crashed process. */
 const STALE_MS = 3 * 60_000;
-
-/** Seconds a generation slot is held at most (a crashed process cannot hold one for ever). */
-const SLOT_TTL_SECONDS = 300;
 
 export class TutorService {
   private readonly d: TutorServiceDeps;
@@ -108,44 +101,29 @@ export class TutorService {
       'question',
     );
     const mode: TutorMode = parseInput(modeInput, rawMode ?? 'EXPLAIN', 'mode');
-    // Access can end after the session began (unenrolment): check it again.
+    // Access can end after the session began (unenrollment): check it again.
     const access = await this.d.scope.access(user, session.courseId);
     if (!access?.canRead) throw new ForbiddenError('You are not enrolled in or teaching this course');
 
-    await this.takeSlot(user.userId);
+    const replyId = randomUUID();
+    await this.d.slots.take(user.userId, replyId);
     try {
       const history = await this.d.chats.recent(session.id, this.d.config.TUTOR_HISTORY_MESSAGES, new Date());
-      const { reply } = await this.d.chats.ask(session.id, question, mode);
-      this.d.engine.start(
-        {
-          messageId: reply.id,
-          courseId: session.courseId,
-          userId: user.userId,
-          question,
-          mode,
-          history: history.map((m) => ({ role: m.role === 'USER' ? ('user' as const) : ('assistant' as const), content: m.content })),
-        },
-        () => this.releaseSlot(user.userId),
-      );
+      const { reply } = await this.d.chats.ask(session.id, question, mode, replyId);
+      // From here the engine owns the answer, and its slot, until the answer is finished.
+      this.d.engine.start({
+        messageId: reply.id,
+        courseId: session.courseId,
+        userId: user.userId,
+        question,
+        mode,
+        history: history.map((m) => ({ role: m.role === 'USER' ? ('user' as const) : ('assistant' as const), content: m.content })),
+      });
       return viewOf(reply);
     } catch (err) {
-      await this.releaseSlot(user.userId);
+      await this.d.slots.release(user.userId, replyId);
       throw err;
     }
-  }
-
-  /** A per-user counter in Redis, shared by every tutor replica. */
-  private async takeSlot(userId: string): Promise<void> {
-    const key = `tutor-active:${userId}`;
-    const [[, n]] = (await this.d.redis.multi().incr(key).expire(key, SLOT_TTL_SECONDS).exec()) as [[null, number]];
-    if (n > this.d.config.TUTOR_MAX_CONCURRENT_PER_USER) {
-      await this.d.redis.decr(key);
-      throw new RateLimitedError(5, `At most ${this.d.config.TUTOR_MAX_CONCURRENT_PER_USER} answers can be generated for you at a time; wait for one to finish`);
-    }
-  }
-
-  private async releaseSlot(userId: string): Promise<void> {
-    await this.d.redis.decr(`tutor-active:${userId}`).catch(() => undefined);
   }
 
   messagesOf(session: ChatSession): Promise<MessageView[]> {
@@ -184,10 +162,7 @@ export class TutorService {
           // Nothing for minutes: the generating process died. End the answer so clients can ask again.
           const lastSeq = (replay.at(-1)?.seq ?? 0) + 1;
           const content = replay.map((e) => e.delta ?? '').join('');
-          if (await this.d.chats.finish(messageId, { status: 'FAILED', content, answer: null, error: 'the answer was interrupted; please ask again', lastSeq })) {
-            const failed = await this.d.chats.message(messageId);
-            await this.d.streams.publish({ messageId, seq: lastSeq, delta: null, done: true, message: failed ? viewOf(failed) : null });
-          }
+          await this.d.finisher.finish({ messageId, userId: session.userId }, { status: 'FAILED', content, answer: null, error: 'the answer was interrupted; please ask again', lastSeq });
           return this.d.streams.replay(messageId);
         }
         // The stream expired from Redis: the saved message is the whole answer.

@@ -1,0 +1,2 @@
+// What the academic subgraph offers other services: the trusted course scope and book look-ups.
+export * from './contracts/course-scope.ts';
