@@ -125,13 +125,16 @@ export function resolveIdentitySecret(base: BaseConfig, identity: { IDENTITY_SEC
   return devSecret(base.DATA_DIR, 'identity-secret', () => randomBytes(32).toString('base64url'));
 }
 
-/** Subgraph URL overrides for the router: SUBGRAPH_URL_<NAME>=http://host:port/graphql. */
+/**
+ * Subgraph URL overrides for the router: SUBGRAPH_URL_<NAME>=http://host:port/graphql, where NAME is
+ * the subgraph's name upper-cased with dashes as underscores (lab-notes → SUBGRAPH_URL_LAB_NOTES).
+ */
 export function subgraphUrlOverrides(overrides: Env = {}): Record<string, string> {
   const env = readEnv(overrides);
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) {
     const m = /^SUBGRAPH_URL_([A-Z0-9_]+)$/.exec(k);
-    if (m?.[1] && v) out[m[1].toLowerCase()] = v;
+    if (m?.[1] && v) out[m[1].toLowerCase().replace(/_/g, '-')] = v;
   }
   return out;
 }

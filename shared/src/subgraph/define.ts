@@ -1,4 +1,5 @@
-import type { DocumentNode } from 'graphql';
+import { readFileSync } from 'node:fs';
+import { type DocumentNode, parse } from 'graphql';
 import type { Express } from 'express';
 import { z } from 'zod';
 import { zc } from '../config.ts';
@@ -65,4 +66,9 @@ export function defineSubgraph<Schema extends ConfigSchema, Services, Context ex
 /** The part of a request every resolver may see (everything but the EntityManager). */
 export function contextBase(request: RequestInfo): SubgraphContext {
   return { identity: request.identity, requestId: request.requestId, clientIp: request.clientIp, logger: request.logger };
+}
+
+/** A subgraph's schema.graphql, beside its src/ folder (pass the calling module's import.meta.url). */
+export function loadSchema(moduleUrl: string): DocumentNode {
+  return parse(readFileSync(new URL('../schema.graphql', moduleUrl), 'utf8'));
 }

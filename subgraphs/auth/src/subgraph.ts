@@ -1,19 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { contextBase, createSubgraph, defineSubgraph, type Env, type RunningSubgraph } from '@ai-teacher/shared';
+import { contextBase, createSubgraph, defineSubgraph, type Env, loadSchema, type RunningSubgraph } from '@ai-teacher/shared';
 import DataLoader from 'dataloader';
-import { parse } from 'graphql';
 import type { User } from './entities/user.entity.ts';
 import { internalRoutes } from './internal-routes.ts';
 import { resolvers } from './resolvers/index.ts';
 import { authService } from './service.ts';
 
-export const AUTH_DEFAULT_PORT = 4001;
-export const authTypeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
-
 export const authSubgraph = defineSubgraph({
   service: authService,
-  defaultPort: AUTH_DEFAULT_PORT,
-  typeDefs: authTypeDefs,
+  defaultPort: 4001,
+  typeDefs: loadSchema(import.meta.url),
   resolvers,
   context(request, services) {
     const auth = services.accounts(request.em, request.logger);

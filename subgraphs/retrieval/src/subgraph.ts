@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { contextBase, createSubgraph, defineSubgraph, type Env, type RunningSubgraph } from '@ai-teacher/shared';
+import { contextBase, createSubgraph, defineSubgraph, type Env, loadSchema, type RunningSubgraph } from '@ai-teacher/shared';
 import DataLoader from 'dataloader';
-import { parse } from 'graphql';
 import type { Ingestion } from './entities/ingestion.entity.ts';
 import { internalRoutes } from './internal-routes.ts';
 import { ChunkRepository } from './repositories/chunk.repository.ts';
@@ -10,13 +8,10 @@ import { resolvers } from './resolvers/index.ts';
 import { retrievalService } from './service.ts';
 import { RetrievalService } from './services/retrieval.service.ts';
 
-export const RETRIEVAL_DEFAULT_PORT = 4004;
-export const retrievalTypeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
-
 export const retrievalSubgraph = defineSubgraph({
   service: retrievalService,
-  defaultPort: RETRIEVAL_DEFAULT_PORT,
-  typeDefs: retrievalTypeDefs,
+  defaultPort: 4004,
+  typeDefs: loadSchema(import.meta.url),
   resolvers,
   internalRoutes,
   uploadMaxBytes: (config) => config.UPLOAD_MAX_BYTES,

@@ -1,18 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { contextBase, createSubgraph, defineSubgraph, type Env, type RunningSubgraph } from '@ai-teacher/shared';
-import { parse } from 'graphql';
+import { contextBase, createSubgraph, defineSubgraph, type Env, loadSchema, type RunningSubgraph } from '@ai-teacher/shared';
 import { ChatRepository } from './repositories/chat.repository.ts';
 import { resolvers } from './resolvers/index.ts';
 import { tutorService } from './service.ts';
 import { TutorService } from './services/tutor.service.ts';
 
-export const TUTOR_DEFAULT_PORT = 4003;
-export const tutorTypeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
-
 export const tutorSubgraph = defineSubgraph({
   service: tutorService,
-  defaultPort: TUTOR_DEFAULT_PORT,
-  typeDefs: tutorTypeDefs,
+  defaultPort: 4003,
+  typeDefs: loadSchema(import.meta.url),
   resolvers,
   subscriptions: true,
   context(request, services) {
