@@ -3,19 +3,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { repoRoot } from '@ai-teacher/shared';
-import { createTestDatabase, createTestRedis, gql, tempDir } from '@ai-teacher/shared/testing';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { readSupergraphConfig, repoRoot } from '@ai-teacher/shared';
+import { createTestDatabase, createTestRedis, freePort, gql, subgraphAddresses, tempDir } from '@ai-teacher/shared/testing';
 
 export async function waitReady(url: string): Promise<void> {
   for (let i = 0; i < 120; i++) {
@@ -32,18 +22,22 @@ export async function waitReady(url: string): Promise<void> {
 export interface BenchStack {
   databaseUrl: string;
   secret: string;
-  ports: { router: number; auth: number; academic: number; retrieval: number; tutor: number; workers: number };
+  /** Each subgraph's port by name, plus the router's and the workers'. */
+  ports: Record<string, number> & { router: number; workers: number };
   routerUrl: string;
   stop(): Promise<void>;
 }
 
-/** Every subgraph, the workers and the router as production processes on free ports. */
+/** Every subgraph of supergraph.yaml, the workers and the router as production processes on free ports. */
 export async function startBenchStack(extraEnv: Record<string, string> = {}): Promise<BenchStack> {
   const db = await createTestDatabase('ait_bench');
   const redis = await createTestRedis();
   const dataDir = tempDir();
   const secret = randomBytes(32).toString('hex');
-  const ports = { router: await freePort(), auth: await freePort(), academic: await freePort(), retrieval: await freePort(), tutor: await freePort(), workers: await freePort() };
+  const names = readSupergraphConfig().map((sg) => sg.name);
+  const subgraphPorts: Record<string, number> = {};
+  for (const name of names) subgraphPorts[name] = await freePort();
+  const ports: BenchStack['ports'] = { ...subgraphPorts, router: await freePort(), workers: await freePort() };
   const common = {
     ...process.env,
     NODE_ENV: 'production',
@@ -54,6 +48,7 @@ export async function startBenchStack(extraEnv: Record<string, string> = {}): Pr
     REDIS_KEY_PREFIX: redis.prefix,
     IDENTITY_SECRET: secret,
     MIGRATE_ON_START: 'true',
+    ...subgraphAddresses(subgraphPorts),
     ...extraEnv,
   };
   const procs: ChildProcess[] = [];
@@ -74,25 +69,11 @@ export async function startBenchStack(extraEnv: Record<string, string> = {}): Pr
   };
   try {
     const jwtKey = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    run('subgraphs/auth/src/index.ts', { PORT: String(ports.auth), JWT_PRIVATE_KEY: jwtKey });
-    await waitReady(`http://127.0.0.1:${ports.auth}/ready`);
-    run('subgraphs/academic/src/index.ts', { PORT: String(ports.academic), AUTH_INTERNAL_URL: `http://127.0.0.1:${ports.auth}` });
-    await waitReady(`http://127.0.0.1:${ports.academic}/ready`);
-    const academicInternal = { ACADEMIC_INTERNAL_URL: `http://127.0.0.1:${ports.academic}` };
-    run('subgraphs/retrieval/src/index.ts', { PORT: String(ports.retrieval), ...academicInternal });
-    run('workers/src/index.ts', { WORKERS_PORT: String(ports.workers), ...academicInternal });
-    await waitReady(`http://127.0.0.1:${ports.retrieval}/ready`);
-    await waitReady(`http://127.0.0.1:${ports.workers}/ready`);
-    run('subgraphs/tutor/src/index.ts', { PORT: String(ports.tutor), ...academicInternal, RETRIEVAL_INTERNAL_URL: `http://127.0.0.1:${ports.retrieval}` });
-    await waitReady(`http://127.0.0.1:${ports.tutor}/ready`);
-    run('router/src/index.ts', {
-      PORT: String(ports.router),
-      SUBGRAPH_URL_AUTH: `http://127.0.0.1:${ports.auth}/graphql`,
-      SUBGRAPH_URL_ACADEMIC: `http://127.0.0.1:${ports.academic}/graphql`,
-      SUBGRAPH_URL_RETRIEVAL: `http://127.0.0.1:${ports.retrieval}/graphql`,
-      SUBGRAPH_URL_TUTOR: `http://127.0.0.1:${ports.tutor}/graphql`,
-      AUTH_JWKS_URL: `http://127.0.0.1:${ports.auth}/.well-known/jwks.json`,
-    });
+    // Every process knows every address up front, so they start together.
+    for (const name of names) run(`subgraphs/${name}/src/index.ts`, { PORT: String(ports[name]), JWT_PRIVATE_KEY: jwtKey });
+    run('workers/src/index.ts', { WORKERS_PORT: String(ports.workers) });
+    await Promise.all([...names.map((name) => waitReady(`http://127.0.0.1:${ports[name]}/ready`)), waitReady(`http://127.0.0.1:${ports.workers}/ready`)]);
+    run('router/src/index.ts', { PORT: String(ports.router) });
     await waitReady(`http://127.0.0.1:${ports.router}/ready`);
   } catch (err) {
     await stop();

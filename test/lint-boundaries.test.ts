@@ -23,7 +23,7 @@ const contractImports = ['../../../retrieval/src/contracts.ts', '@ai-teacher/ret
 
 describe('import boundaries', () => {
   it.each([
-    ['a subgraph imports another subgraph’s internals', 'subgraphs/tutor/src/services/x.ts', '../../../academic/src/services/academic.service.ts', /subgraph="tutor".*subgraph="academic"/],
+    ['a subgraph imports another subgraph’s internals', 'subgraphs/tutor/src/services/x.ts', '../../../academic/src/services/hierarchy.service.ts', /subgraph="tutor".*subgraph="academic"/],
     ['a subgraph imports another subgraph’s package root', 'subgraphs/tutor/src/services/x.ts', '@ai-teacher/academic', /subgraph="tutor".*subgraph="academic"/],
     ['the router imports a subgraph', 'router/src/x.ts', '../../subgraphs/auth/src/subgraph.ts', /type "router".*type "subgraph"/],
     ['the kit imports a subgraph', 'shared/src/x.ts', '../../subgraphs/auth/src/subgraph.ts', /type "shared".*type "subgraph"/],
@@ -54,7 +54,7 @@ describe('import boundaries', () => {
     ['a service imports a repository', 'subgraphs/academic/src/services/x.ts', '../repositories/book.repository.ts'],
     ['a service imports MikroORM', 'subgraphs/academic/src/services/x.ts', '@mikro-orm/core'],
     ['the worker host imports a subgraph’s worker entry', 'workers/src/x.ts', '../../subgraphs/retrieval/src/worker.ts'],
-    ['a test imports another subgraph’s internals', 'subgraphs/tutor/src/services/x.spec.ts', '../../../academic/src/services/academic.service.ts'],
+    ['a test imports another subgraph’s internals', 'subgraphs/tutor/src/services/x.spec.ts', '../../../academic/src/services/hierarchy.service.ts'],
   ])('allows: %s (%s → %s)', async (_case, path, target) => {
     expect(await boundaryErrors(path, `import { x } from '${target}';\nexport { x };`)).toEqual([]);
   });

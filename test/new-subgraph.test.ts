@@ -4,7 +4,8 @@
 // worker picked up from supergraph.yaml — with no edit to any other file.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -33,15 +34,15 @@ function snapshot(dir: string): Map<string, string> {
   return out;
 }
 
-// The copy lives inside the repository (under the ignored .data/) so that its imports of the
-// workspace packages and npm dependencies resolve from this repository's node_modules.
+// The copy's node_modules is a link to this repository's, so that its imports of the workspace
+// packages and npm dependencies resolve as they do here.
 let root: string;
 let before: Map<string, string>;
 let generator: { stdout: string };
 
 beforeAll(async () => {
-  mkdirSync(join(repoRoot, '.data'), { recursive: true });
-  root = mkdtempSync(join(repoRoot, '.data', 'new-subgraph-'));
+  root = mkdtempSync(join(tmpdir(), 'ait-new-subgraph-'));
+  symlinkSync(join(repoRoot, 'node_modules'), join(root, 'node_modules'), 'dir');
   cpSync(join(repoRoot, 'supergraph.yaml'), join(root, 'supergraph.yaml'));
   cpSync(join(repoRoot, 'router', 'supergraph.graphql'), join(root, 'router', 'supergraph.graphql'));
   cpSync(join(repoRoot, 'subgraphs'), join(root, 'subgraphs'), { recursive: true, filter: (src) => !src.includes('node_modules') });

@@ -352,6 +352,8 @@ export const ${n.camel}Subgraph = defineSubgraph({
 export function start${n.pascal}Subgraph(env: Env = {}): Promise<RunningSubgraph> {
   return createSubgraph(${n.camel}Subgraph, env);
 }
+
+export default ${n.camel}Subgraph;
 `,
 
     'src/worker.ts': `import { defineWorker, handle } from '@ai-teacher/shared';

@@ -1,20 +1,21 @@
-// Starts every subgraph, the workers and the router in this process on free ports, against a fresh database
-// and Redis prefix, the way `npm start` wires them (only the ports and stores differ).
+// Starts every subgraph listed in supergraph.yaml, the workers and the router in this process on
+// free ports, against a fresh database and Redis prefix, the way `npm start` wires them (only the
+// ports and stores differ). A new subgraph is picked up with no edit here: its src/subgraph.ts
+// default-exports its definition, and it finds other subgraphs through `<NAME>_INTERNAL_URL`.
 import { randomBytes } from 'node:crypto';
-import { startAcademicSubgraph } from '@ai-teacher/academic';
-import { startAuthSubgraph } from '@ai-teacher/auth';
-import { startRetrievalSubgraph } from '@ai-teacher/retrieval';
-import { createWorkers, type RunningWorkers } from '@ai-teacher/shared';
-import { startTutorSubgraph } from '@ai-teacher/tutor';
-import { workerDefinitions } from '@ai-teacher/workers';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { startRouter, type RunningRouter } from '@ai-teacher/router';
-import type { Env, RunningSubgraph } from '@ai-teacher/shared';
-import { createTestDatabase, createTestRedis, gql, tempDir, type GraphQLResponse } from '@ai-teacher/shared/testing';
+import { createSubgraph, createWorkers, readSupergraphConfig, repoRoot, type Env, type RunningSubgraph, type RunningWorkers, type SubgraphDefinition } from '@ai-teacher/shared';
+import { createTestDatabase, createTestRedis, freePort, gql, subgraphAddresses, tempDir, type GraphQLResponse } from '@ai-teacher/shared/testing';
+import { workerDefinitions } from '@ai-teacher/workers';
 
 export const ADMIN = { email: 'admin@uni.test', password: 'keys to the registry 42' };
 
 export interface Stack {
   router: RunningRouter;
+  /** Every subgraph by name. */
+  subgraphs: Record<string, RunningSubgraph>;
   auth: RunningSubgraph;
   academic: RunningSubgraph;
   retrieval: RunningSubgraph;
@@ -30,16 +31,29 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(overrides: { env?: Env; routerEnv?: Env; tutorEnv?: Env } = {}): Promise<Stack> {
+/** A subgraph's definition, as its src/subgraph.ts exports it by default. */
+async function definitionOf(name: string): Promise<SubgraphDefinition<never, unknown, never>> {
+  const mod = (await import(pathToFileURL(join(repoRoot, 'subgraphs', name, 'src', 'subgraph.ts')).href)) as { default?: SubgraphDefinition<never, unknown, never> };
+  if (!mod.default?.service) throw new Error(`subgraphs/${name}/src/subgraph.ts must export its defineSubgraph(...) as default`);
+  return mod.default;
+}
+
+/**
+ * `env` goes to every process; `subgraphEnv[name]` to one subgraph only (`tutorEnv` is
+ * `subgraphEnv.tutor`); `routerEnv` to the router.
+ */
+export async function startStack(overrides: { env?: Env; routerEnv?: Env; tutorEnv?: Env; subgraphEnv?: Record<string, Env> } = {}): Promise<Stack> {
   const db = await createTestDatabase();
   const redis = await createTestRedis();
   const dataDir = tempDir();
   const identitySecret = randomBytes(32).toString('hex');
+  const names = readSupergraphConfig().map((sg) => sg.name);
+  const ports = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await freePort()] as const)));
   const env: Env = {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', // TEST_LOG_LEVEL=error shows what a failing test's services logged
     HOST: '127.0.0.1',
-    PORT: '0',
+    PORT: '0', // each subgraph gets its own below
     DATA_DIR: dataDir.path,
     DATABASE_URL: db.url,
     REDIS_URL: redis.url,
@@ -48,63 +62,60 @@ export async function startStack(overrides: { env?: Env; routerEnv?: Env; tutorE
     MIGRATE_ON_START: 'true',
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
+    ...subgraphAddresses(ports),
     ...overrides.env,
   };
+  const subgraphEnv: Record<string, Env> = { ...overrides.subgraphEnv, tutor: { ...overrides.subgraphEnv?.tutor, ...overrides.tutorEnv } };
   const cleanup = async () => {
     await db.drop();
     await redis.cleanup();
     dataDir.remove();
   };
-  let auth: RunningSubgraph | undefined;
-  let academic: RunningSubgraph | undefined;
-  let retrieval: RunningSubgraph | undefined;
-  let tutor: RunningSubgraph | undefined;
+  const subgraphs: Record<string, RunningSubgraph> = {};
   let workers: RunningWorkers | undefined;
   let router: RunningRouter;
-  try {
-    auth = await startAuthSubgraph(env);
-    academic = await startAcademicSubgraph({ ...env, AUTH_INTERNAL_URL: auth.url });
-    const retrievalEnv = { ...env, ACADEMIC_INTERNAL_URL: academic.url, WORKERS_PORT: '0' };
-    retrieval = await startRetrievalSubgraph(retrievalEnv);
-    workers = await createWorkers(await workerDefinitions(), { env: retrievalEnv });
-    tutor = await startTutorSubgraph({ ...env, ACADEMIC_INTERNAL_URL: academic.url, RETRIEVAL_INTERNAL_URL: retrieval.url, ...overrides.tutorEnv });
-    router = await startRouter({
-      ...env,
-      SUBGRAPH_URL_AUTH: auth.graphqlUrl,
-      SUBGRAPH_URL_ACADEMIC: academic.graphqlUrl,
-      SUBGRAPH_URL_RETRIEVAL: retrieval.graphqlUrl,
-      SUBGRAPH_URL_TUTOR: tutor.graphqlUrl,
-      AUTH_JWKS_URL: `${auth.url}/.well-known/jwks.json`,
-      ...overrides.routerEnv,
-    });
-  } catch (err) {
-    await tutor?.stop();
+  const stopServices = async () => {
     await workers?.stop();
-    await retrieval?.stop();
-    await academic?.stop();
-    await auth?.stop();
+    for (const name of [...names].reverse()) await subgraphs[name]?.stop();
+  };
+  try {
+    // Loaded one after the other: Jest's module linker fails on concurrent dynamic imports.
+    const definitions: SubgraphDefinition<never, unknown, never>[] = [];
+    for (const name of names) definitions.push(await definitionOf(name));
+    // Each on its own port, so every one knows where the others are before any starts.
+    const started = await Promise.allSettled(
+      names.map(async (name, i) => (subgraphs[name] = await createSubgraph(definitions[i]!, { ...env, PORT: String(ports[name]), ...subgraphEnv[name] }))),
+    );
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    workers = await createWorkers(await workerDefinitions(), { env: { ...env, WORKERS_PORT: '0' } });
+    router = await startRouter({ ...env, ...overrides.routerEnv });
+  } catch (err) {
+    await stopServices();
     await cleanup();
     throw err;
   }
+  const get = (name: string) => {
+    const sg = subgraphs[name];
+    if (!sg) throw new Error(`no subgraph ${name} in supergraph.yaml`);
+    return sg;
+  };
   return {
     router,
-    auth,
-    academic,
-    retrieval,
-    tutor,
+    subgraphs,
+    auth: get('auth'),
+    academic: get('academic'),
+    retrieval: get('retrieval'),
+    tutor: get('tutor'),
     workers,
     routerUrl: router.graphqlUrl,
-    authUrl: auth.graphqlUrl,
+    authUrl: get('auth').graphqlUrl,
     identitySecret,
     env,
     query: (q, v = {}, token, headers) => gql(router.graphqlUrl, q, v, { ...(token ? { token } : {}), ...(headers ? { headers } : {}) }),
     async stop() {
       await router.stop();
-      await tutor.stop();
-      await workers.stop();
-      await retrieval.stop();
-      await academic.stop();
-      await auth.stop();
+      await stopServices();
       await cleanup();
     },
   };
@@ -153,12 +164,5 @@ export async function login(stack: Stack, email: string, password: string, heade
 
 /** Another router over the stack's subgraphs, with its own tutor (a second replica, say). */
 export function startRouterWithTutor(stack: Stack, tutorGraphqlUrl: string): Promise<RunningRouter> {
-  return startRouter({
-    ...stack.env,
-    SUBGRAPH_URL_AUTH: stack.auth.graphqlUrl,
-    SUBGRAPH_URL_ACADEMIC: stack.academic.graphqlUrl,
-    SUBGRAPH_URL_RETRIEVAL: stack.retrieval.graphqlUrl,
-    SUBGRAPH_URL_TUTOR: tutorGraphqlUrl,
-    AUTH_JWKS_URL: `${stack.auth.url}/.well-known/jwks.json`,
-  });
+  return startRouter({ ...stack.env, SUBGRAPH_URL_TUTOR: tutorGraphqlUrl });
 }

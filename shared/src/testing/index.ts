@@ -2,6 +2,7 @@
 // and its own Redis key prefix, so files can run in parallel and leave nothing behind.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -101,4 +102,33 @@ export async function gql<T = Record<string, any>>(
 /** The code of the first error, for terse assertions. */
 export function errorCode(res: GraphQLResponse<unknown>): unknown {
   return res.errors?.[0]?.extensions?.code;
+}
+
+/** A port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createNetServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/** A subgraph's name as it appears in setting names: upper case, dashes as underscores. */
+export const settingName = (subgraph: string) => subgraph.toUpperCase().replace(/-/g, '_');
+
+/**
+ * Where each subgraph listens, as the settings every process reads: `<NAME>_INTERNAL_URL` (a
+ * subgraph's internal API, for the services calling it), `SUBGRAPH_URL_<NAME>` (for the router) and
+ * `AUTH_JWKS_URL`.
+ */
+export function subgraphAddresses(ports: Record<string, number>, host = '127.0.0.1'): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, port] of Object.entries(ports)) {
+    env[`${settingName(name)}_INTERNAL_URL`] = `http://${host}:${port}`;
+    env[`SUBGRAPH_URL_${settingName(name)}`] = `http://${host}:${port}/graphql`;
+  }
+  if (ports.auth) env.AUTH_JWKS_URL = `http://${host}:${ports.auth}/.well-known/jwks.json`;
+  return env;
 }

@@ -36,3 +36,5 @@ export const authSubgraph = defineSubgraph({
 export function startAuthSubgraph(env: Env = {}): Promise<RunningSubgraph> {
   return createSubgraph(authSubgraph, env);
 }
+
+export default authSubgraph;

@@ -40,3 +40,5 @@ export const retrievalSubgraph = defineSubgraph({
 export function startRetrievalSubgraph(env: Env = {}): Promise<RunningSubgraph> {
   return createSubgraph(retrievalSubgraph, env);
 }
+
+export default retrievalSubgraph;

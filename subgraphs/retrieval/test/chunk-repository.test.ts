@@ -34,6 +34,19 @@ describe('ChunkRepository', () => {
     expect((await chunks.fullText(scope.courseId, ['isotopes', 'ions'], 10)).length).toBe(2);
   });
 
+  it('a swap that fails half-way changes nothing: the old passages stay searchable', async () => {
+    const book = randomUUID();
+    const course = { ...scope, courseId: randomUUID() };
+    const chunks = new ChunkRepository(orm().em.fork());
+    await new IngestionRepository(orm().em.fork()).start({ bookId: book, courseId: course.courseId, fileSha256: sha('e'), blobKey: 'k', fileName: 'f.pdf', fileSize: 1 });
+    expect(await chunks.replaceBook(book, sha('e'), course, [passage(0, 'mitochondria make energy')])).toBe(true);
+    // The delete of the old passages runs, then the insert fails (two passages with one id).
+    const twin = passage(0, 'ribosomes make proteins');
+    await expect(chunks.replaceBook(book, sha('e'), course, [twin, { ...twin, index: 1 }])).rejects.toThrow();
+    expect((await chunks.fullText(course.courseId, ['mitochondria'], 10)).length).toBe(1);
+    expect((await chunks.fullText(course.courseId, ['ribosomes'], 10)).length).toBe(0);
+  });
+
   it('ranks a passage with the rare query word above passages that share only a common one', async () => {
     const book = randomUUID();
     const course = { ...scope, courseId: randomUUID() };

@@ -23,3 +23,5 @@ export const tutorSubgraph = defineSubgraph({
 export function startTutorSubgraph(env: Env = {}): Promise<RunningSubgraph> {
   return createSubgraph(tutorSubgraph, env);
 }
+
+export default tutorSubgraph;

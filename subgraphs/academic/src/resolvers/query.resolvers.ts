@@ -1,7 +1,7 @@
 import type { QueryResolvers } from '../generated/graphql.ts';
 
 export const Query: QueryResolvers = {
-  faculties: (_p, _a, ctx) => ctx.academic.faculties(),
-  course: (_p, { id }, ctx) => ctx.academic.course(id),
-  myCourses: (_p, _a, ctx) => ctx.academic.myCourses(),
+  faculties: (_p, _a, ctx) => ctx.hierarchy.faculties(),
+  course: (_p, { id }, ctx) => ctx.hierarchy.course(id),
+  myCourses: (_p, _a, ctx) => ctx.memberships.myCourses(),
 };

@@ -30,12 +30,13 @@ export class ChunkRepository {
    */
   async replaceBook(bookId: string, generation: string, scope: CourseScopeIds, chunks: (Chunk & { id: string })[]): Promise<boolean> {
     const rows = chunks.map((c) => ({ id: c.id, chunk_index: c.index, page_start: c.pageStart, page_end: c.pageEnd, section: c.section, text: c.text }));
+    // Statements go through the transaction's EntityManager: `getConnection().execute()` would run
+    // them outside the transaction, on another pooled connection.
     return this.em.transactional(async (tx) => {
-      const conn = tx.getConnection();
-      const current = (await conn.execute(`select 1 from retrieval.ingestions where book_id = ? and file_sha256 = ? for update`, [bookId, generation], 'all')) as unknown[];
+      const current = (await tx.execute(`select 1 from retrieval.ingestions where book_id = ? and file_sha256 = ? for update`, [bookId, generation], 'all')) as unknown[];
       if (!current.length) return false;
-      await conn.execute(`delete from retrieval.chunks where book_id = ?`, [bookId], 'run');
-      await conn.execute(
+      await tx.execute(`delete from retrieval.chunks where book_id = ?`, [bookId], 'run');
+      await tx.execute(
         `insert into retrieval.chunks (id, book_id, generation, course_id, semester_id, department_id, faculty_id, chunk_index, page_start, page_end, section, text, tsv)
          select x.id, ?, ?, ?, ?, ?, ?, x.chunk_index, x.page_start, x.page_end, x.section, x.text,
                 setweight(to_tsvector('english', coalesce(x.section, '')), 'A') || setweight(to_tsvector('english', x.text), 'B')
@@ -50,9 +51,8 @@ export class ChunkRepository {
   /** A deleted book: its ingestion and passages go in one transaction (vectors and files follow). */
   async purgeBook(bookId: string): Promise<{ passages: number }> {
     return this.em.transactional(async (tx) => {
-      const conn = tx.getConnection();
-      await conn.execute(`delete from retrieval.ingestions where book_id = ?`, [bookId], 'run');
-      const res = (await conn.execute(`delete from retrieval.chunks where book_id = ?`, [bookId], 'run')) as { affectedRows?: number };
+      await tx.execute(`delete from retrieval.ingestions where book_id = ?`, [bookId], 'run');
+      const res = (await tx.execute(`delete from retrieval.chunks where book_id = ?`, [bookId], 'run')) as { affectedRows?: number };
       return { passages: res.affectedRows ?? 0 };
     });
   }
