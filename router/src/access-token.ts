@@ -4,6 +4,12 @@ import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jos
 /** Only asymmetric algorithms: a token signed with `none` or an HMAC key is refused outright. */
 export const ACCEPTED_ALGORITHMS = ['EdDSA', 'ES256'];
 
+/** The compact JWT in an `Authorization: Bearer <token>` value, or null when the value is not one. */
+export function bearerToken(value: string): string | null {
+  const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/.exec(value.trim());
+  return match?.[1] ?? null;
+}
+
 export class InvalidTokenError extends Error {}
 export class KeysUnavailableError extends Error {}
 

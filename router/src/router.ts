@@ -37,7 +37,7 @@ import { GraphQLError } from 'graphql';
 import { decodeJwt } from 'jose';
 import { Counter, Gauge } from 'prom-client';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { AccessTokenVerifier, InvalidTokenError, KeysUnavailableError } from './access-token.ts';
+import { AccessTokenVerifier, bearerToken, InvalidTokenError, KeysUnavailableError } from './access-token.ts';
 import { type RouterConfig, routerConfigSchema } from './config.ts';
 import { attachSubscriptions } from './subscriptions.ts';
 import { findUploads, multipartBody } from './upload-forwarding.ts';
@@ -194,10 +194,10 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
         const header = req.get('authorization');
         if (!header) return { identity: null, requestId, clientIp };
         // A presented token must be valid: a bad one is refused, never treated as anonymous.
-        const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/.exec(header.trim());
-        if (!match?.[1]) throw unauthenticated('Authorization header must be "Bearer <access token>"');
+        const token = bearerToken(header);
+        if (!token) throw unauthenticated('Authorization header must be "Bearer <access token>"');
         try {
-          return { identity: await verifier.verify(match[1]), requestId, clientIp };
+          return { identity: await verifier.verify(token), requestId, clientIp };
         } catch (err) {
           if (err instanceof KeysUnavailableError) {
             logger.error('cannot fetch signing keys from the auth subgraph');

@@ -18,6 +18,7 @@ import { type ExecutionArgs, type ExecutionResult, GraphQLError, type GraphQLFor
 import { type Client, createClient } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocket, WebSocketServer } from 'ws';
+import { bearerToken } from './access-token.ts';
 import type { RouterContext } from './router.ts';
 
 /** The service name under which an event stands in for the primary fetch's response. */
@@ -155,11 +156,11 @@ export function attachSubscriptions(opts: SubscriptionOptions): RunningSubscript
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.authorization;
         if (typeof authorization !== 'string') return false;
-        const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/.exec(authorization.trim());
-        if (!match?.[1]) return false;
+        const token = bearerToken(authorization);
+        if (!token) return false;
         try {
-          ctx.extra.identity = await opts.authenticate(match[1]);
-          ctx.extra.expiresAt = opts.expiresAt(match[1]);
+          ctx.extra.identity = await opts.authenticate(token);
+          ctx.extra.expiresAt = opts.expiresAt(token);
         } catch {
           return false;
         }
