@@ -28,7 +28,7 @@ const ownSubgraph = { element: { types: { anyOf: subgraphParts }, captured: same
 const workerEntry = { file: { categories: 'worker-entry' } };
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '.data/**', '**/generated/**', 'coverage/**'] },
+  { ignores: ['**/node_modules/**', '.data/**', '.scratch/**', '**/generated/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

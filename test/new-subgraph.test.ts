@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startAuthSubgraph } from '@ai-teacher/auth';
 import { startRouter, type RunningRouter } from '@ai-teacher/router';
-import { createWorkers, type Env, InternalClient, repoRoot, type RunningSubgraph, type RunningWorkers } from '@ai-teacher/shared';
+import { createWorkers, type Env, InternalClient, readSupergraphConfig, repoRoot, type RunningSubgraph, type RunningWorkers } from '@ai-teacher/shared';
 import { createTestDatabase, createTestRedis, gql, type TestDatabase, type TestRedis, tempDir } from '@ai-teacher/shared/testing';
 import { workerDefinitions } from '@ai-teacher/workers';
 
@@ -54,7 +54,9 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('npm run new:subgraph', () => {
   it('writes one folder and one supergraph.yaml entry; the rest is regenerated output', () => {
-    expect(generator.stdout).toMatch(/subgraphs\/lab-notes\/ created \(port 4005\)/);
+    // The next port after the highest one supergraph.yaml already uses.
+    const nextPort = Math.max(...readSupergraphConfig().map((sg) => Number(new URL(sg.routingUrl).port))) + 1;
+    expect(generator.stdout).toContain(`subgraphs/lab-notes/ created (port ${nextPort})`);
     const after = snapshot(root);
     const added = [...after.keys()].filter((f) => !before.has(f));
     const changed = [...before.keys()].filter((f) => after.get(f) !== before.get(f));
@@ -63,7 +65,7 @@ describe('npm run new:subgraph', () => {
     expect(added).toEqual(expect.arrayContaining([`subgraphs/${NAME}/schema.graphql`, `subgraphs/${NAME}/src/worker.ts`, `subgraphs/${NAME}/src/contracts.ts`, `subgraphs/${NAME}/src/generated/graphql.ts`]));
     // Hand-edited: supergraph.yaml only. Generated: the composed supergraph.
     expect(changed.sort()).toEqual(['router/supergraph.graphql', 'supergraph.yaml']);
-    expect(after.get('supergraph.yaml')).toContain(`  ${NAME}:\n    routing_url: http://127.0.0.1:4005/graphql`);
+    expect(after.get('supergraph.yaml')).toContain(`  ${NAME}:\n    routing_url: http://127.0.0.1:${nextPort}/graphql`);
     expect(after.get('router/supergraph.graphql')).toMatch(/LAB_NOTES @join__graph\(name: "lab-notes"/);
   });
 

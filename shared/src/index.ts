@@ -6,6 +6,7 @@ export * from './identity.ts';
 export * from './internal.ts';
 export * from './logger.ts';
 export * from './metrics.ts';
+export * from './outbox.ts';
 export * from './queues.ts';
 export * from './redis.ts';
 export * from './request-context.ts';

@@ -44,6 +44,11 @@ export class Producer<Payload> {
     return this.queue.add(this.def.name, payload as object, { jobId: this.def.jobId(payload), ...opts });
   }
 
+  /** Several jobs in one round trip, each under its payload's job id. */
+  addBulk(payloads: Payload[]) {
+    return this.queue.addBulk(payloads.map((p) => ({ name: this.def.name, data: p as object, opts: { jobId: this.def.jobId(p) } })));
+  }
+
   /** The job this payload maps to, if the queue still has it. */
   async existing(payload: Payload): Promise<Job | undefined> {
     return this.queue.getJob(this.def.jobId(payload));

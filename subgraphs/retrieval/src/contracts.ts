@@ -58,6 +58,45 @@ export const searchRoute = defineInternalRoute({
 });
 export type SearchAnswer = z.infer<typeof searchRoute.output>;
 
+const courseBook = z.object({ bookId: z.uuid(), status: z.enum(['PENDING', 'PROCESSING', 'READY', 'FAILED']), pageCount: z.number().int().nullable() });
+export type CourseBook = z.infer<typeof courseBook>;
+
+/** The course's uploaded books and their ingestion state (exam generation checks its request against them). */
+export const courseBooksRoute = defineInternalRoute({
+  path: '/internal/course-books',
+  input: z.object({ courseId: z.uuid() }),
+  output: z.object({ books: z.array(courseBook) }),
+});
+
+const bookPassage = z.object({
+  bookId: z.uuid(),
+  index: z.number().int(),
+  text: z.string(),
+  pageStart: z.number().int(),
+  pageEnd: z.number().int(),
+  section: z.string().nullable(),
+});
+export type BookPassage = z.infer<typeof bookPassage>;
+
+/** At most this many passages per request (about 1,500 pages of text). */
+export const COURSE_PASSAGES_MAX = 5_000;
+
+/**
+ * The stored passages of the course's READY books (all, or `bookIds`), in reading order, limited to
+ * those overlapping the page range: the text exam items are grounded in. The caller has checked
+ * that the user may teach the course.
+ */
+export const coursePassagesRoute = defineInternalRoute({
+  path: '/internal/course-passages',
+  input: z.object({
+    courseId: z.uuid(),
+    bookIds: z.array(z.uuid()).max(100).optional(),
+    pageStart: z.number().int().min(1).optional(),
+    pageEnd: z.number().int().min(1).optional(),
+  }),
+  output: z.object({ passages: z.array(bookPassage), truncated: z.boolean() }),
+});
+
 /** Calls retrieval's internal search. */
 export class RetrievalClient {
   private readonly client: InternalClient;
@@ -67,5 +106,13 @@ export class RetrievalClient {
 
   search(courseId: string, query: string, limit: number): Promise<SearchAnswer> {
     return this.client.call(searchRoute, { courseId, query, limit });
+  }
+
+  async courseBooks(courseId: string): Promise<CourseBook[]> {
+    return (await this.client.call(courseBooksRoute, { courseId })).books;
+  }
+
+  coursePassages(input: z.input<typeof coursePassagesRoute.input>): Promise<z.infer<typeof coursePassagesRoute.output>> {
+    return this.client.call(coursePassagesRoute, input);
   }
 }

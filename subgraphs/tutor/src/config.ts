@@ -6,6 +6,8 @@ export const tutorConfigSchema = z.object({
   ACADEMIC_INTERNAL_URL: z.url().default('http://127.0.0.1:4002'),
   /** Retrieval's internal API (course-scoped passage search). */
   RETRIEVAL_INTERNAL_URL: z.url().default('http://127.0.0.1:4004'),
+  /** The exam subgraph's internal API (is a student sitting an exam in the course?). */
+  EXAM_INTERNAL_URL: z.url().default('http://127.0.0.1:4005'),
   /** OpenAI-compatible chat endpoint; unset = the extractive tutor (no model). */
   LLM_BASE_URL: z.url().optional(),
   LLM_MODEL: z.string().default('gpt-4o-mini'),

@@ -1,4 +1,5 @@
 import { CourseScopeClient } from '@ai-teacher/academic/contracts';
+import { ExamLockClient } from '@ai-teacher/exam/contracts';
 import { defineService } from '@ai-teacher/shared';
 import { RetrievalClient } from '@ai-teacher/retrieval/contracts';
 import { tutorConfigSchema } from './config.ts';
@@ -47,6 +48,6 @@ export const tutorService = defineService({
       await engine.drain(Math.max(1_000, config.SHUTDOWN_TIMEOUT_MS - 3_000));
       await streams.close().catch(() => undefined);
     });
-    return { config, engine, streams, slots, finisher, scope: new CourseScopeClient(deps.internal(config.ACADEMIC_INTERNAL_URL), deps.redis) };
+    return { config, engine, streams, slots, finisher, scope: new CourseScopeClient(deps.internal(config.ACADEMIC_INTERNAL_URL), deps.redis), examLock: new ExamLockClient(deps.internal(config.EXAM_INTERNAL_URL), deps.redis) };
   },
 });

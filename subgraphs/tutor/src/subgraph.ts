@@ -11,10 +11,10 @@ export const tutorSubgraph = defineSubgraph({
   resolvers,
   subscriptions: true,
   context(request, services) {
-    const { config, engine, streams, slots, finisher, scope } = services;
+    const { config, engine, streams, slots, finisher, scope, examLock } = services;
     return {
       ...contextBase(request),
-      tutor: new TutorService({ identity: request.identity, config, chats: new ChatRepository(request.em), scope, engine, streams, slots, finisher, logger: request.logger }),
+      tutor: new TutorService({ identity: request.identity, config, chats: new ChatRepository(request.em), scope, examLock, engine, streams, slots, finisher, logger: request.logger }),
     };
   },
 });

@@ -97,4 +97,24 @@ export class ChunkRepository {
     )) as { id: string; book_id: string; page_start: number; page_end: number; section: string | null; text: string }[];
     return rows.map((r) => ({ id: r.id, bookId: r.book_id, pageStart: r.page_start, pageEnd: r.page_end, section: r.section, text: r.text }));
   }
+
+  /**
+   * Passages of the course's READY books in reading order (book, then position), optionally only
+   * some books and only those overlapping a page range.
+   */
+  async inReadingOrder(q: { courseId: string; bookIds?: string[] | undefined; pageStart?: number | undefined; pageEnd?: number | undefined; limit: number }): Promise<(StoredChunk & { index: number })[]> {
+    const rows = (await this.em.getConnection().execute(
+      `select c.id, c.book_id, c.chunk_index, c.page_start, c.page_end, c.section, c.text
+         from retrieval.chunks c
+         join retrieval.ingestions i on i.book_id = c.book_id and i.file_sha256 = c.generation and i.status = 'READY'
+        where c.course_id = ?
+          and (?::jsonb is null or c.book_id in (select value::uuid from jsonb_array_elements_text(?::jsonb)))
+          and c.page_end >= ? and c.page_start <= ?
+        order by c.book_id, c.chunk_index
+        limit ?`,
+      [q.courseId, q.bookIds ? JSON.stringify(q.bookIds) : null, q.bookIds ? JSON.stringify(q.bookIds) : null, q.pageStart ?? 1, q.pageEnd ?? 2_147_483_647, q.limit],
+      'all',
+    )) as { id: string; book_id: string; chunk_index: number; page_start: number; page_end: number; section: string | null; text: string }[];
+    return rows.map((r) => ({ id: r.id, bookId: r.book_id, index: r.chunk_index, pageStart: r.page_start, pageEnd: r.page_end, section: r.section, text: r.text }));
+  }
 }

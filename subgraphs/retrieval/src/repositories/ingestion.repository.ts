@@ -19,6 +19,10 @@ export class IngestionRepository {
     return rows.map((r) => ({ bookId: r.bookId, version: r.fileSha256 }));
   }
 
+  ofCourse(courseId: string): Promise<Ingestion[]> {
+    return this.em.find(Ingestion, { courseId }, { orderBy: { bookId: 'asc' } });
+  }
+
   async byBookId(bookId: string): Promise<Ingestion | null> {
     return this.em.findOne(Ingestion, { bookId }, { refresh: true });
   }

@@ -1,5 +1,5 @@
 import type { MikroORM } from '@ai-teacher/shared';
-import type { SearchAnswer } from '../contracts.ts';
+import { type BookPassage, type CourseBook, COURSE_PASSAGES_MAX, type SearchAnswer } from '../contracts.ts';
 import { ChunkRepository } from '../repositories/chunk.repository.ts';
 import { IngestionRepository } from '../repositories/ingestion.repository.ts';
 import type { RetrievalRuntime } from '../runtime.ts';
@@ -22,5 +22,15 @@ export class InternalSearchService {
       new IngestionRepository(this.orm.em.fork()).readyOfCourse(courseId),
     ]);
     return { course, passages, books };
+  }
+
+  async courseBooks(courseId: string): Promise<CourseBook[]> {
+    const rows = await new IngestionRepository(this.orm.em.fork()).ofCourse(courseId);
+    return rows.map((r) => ({ bookId: r.bookId, status: r.status, pageCount: r.pageCount ?? null }));
+  }
+
+  async coursePassages(input: { courseId: string; bookIds?: string[] | undefined; pageStart?: number | undefined; pageEnd?: number | undefined }): Promise<{ passages: BookPassage[]; truncated: boolean }> {
+    const passages = await new ChunkRepository(this.orm.em.fork()).inReadingOrder({ ...input, limit: COURSE_PASSAGES_MAX + 1 });
+    return { passages: passages.slice(0, COURSE_PASSAGES_MAX), truncated: passages.length > COURSE_PASSAGES_MAX };
   }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CourseScopeClient } from '@ai-teacher/academic/contracts';
-import { ForbiddenError, type Identity, NotFoundError, parseInput, UnauthenticatedError } from '@ai-teacher/shared';
+import type { ExamLockClient } from '@ai-teacher/exam/contracts';
+import { AppError, ForbiddenError, type Identity, NotFoundError, parseInput, UnauthenticatedError } from '@ai-teacher/shared';
 import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -26,6 +27,8 @@ export interface TutorServiceDeps {
   config: TutorConfig;
   chats: ChatRepository;
   scope: CourseScopeClient;
+  /** Whether a student is sitting an exam in the course (the exam subgraph's answer, cached). */
+  examLock: ExamLockClient;
   engine: TutorEngine;
   streams: AnswerStreams;
   slots: GenerationSlots;
@@ -104,6 +107,18 @@ export class TutorService {
     // Access can end after the session began (unenrollment): check it again.
     const access = await this.d.scope.access(user, session.courseId);
     if (!access?.canRead) throw new ForbiddenError('You are not enrolled in or teaching this course');
+    // The tutor must not help with a running exam: a student sitting one in this course is refused
+    // until the attempt is submitted (other courses are unaffected).
+    if (!access.canTeach) {
+      const exam = await this.d.examLock.running(session.courseId, user.userId);
+      if (exam) {
+        throw new AppError('FORBIDDEN', 'You are taking an exam in this course; the tutor is available again once you submit it', {
+          reason: 'EXAM_IN_PROGRESS',
+          examId: exam.examId,
+          until: exam.deadline,
+        });
+      }
+    }
 
     const replyId = randomUUID();
     await this.d.slots.take(user.userId, replyId);

@@ -1,0 +1,4 @@
+import { runService } from '@ai-teacher/shared';
+import { startExamSubgraph } from './subgraph.ts';
+
+await runService('exam', () => startExamSubgraph());
