@@ -28,3 +28,41 @@ export async function pingRedis(redis: Redis, timeoutMs = 1_000): Promise<boolea
     return false;
   }
 }
+
+/**
+ * Answers another service owns, cached in Redis per subject (e.g. a course and a user) under a
+ * version that the owner bumps when the answer changes (`invalidateVersioned`). Readers key their
+ * entries by the version they read first, so an answer fetched before a change can never be served
+ * after it, even when its write races the change; old entries simply expire.
+ */
+export class VersionedCache {
+  private readonly redis: Redis;
+  private readonly namespace: string;
+  private readonly ttlSeconds: number;
+  constructor(redis: Redis, namespace: string, ttlSeconds: number) {
+    this.redis = redis;
+    this.namespace = namespace;
+    this.ttlSeconds = ttlSeconds;
+  }
+
+  /** The cached answer, or `load()`'s (stored unless `keep` says not to). */
+  async get<T>(subject: string, variant: string, load: () => Promise<T>, keep: (value: T) => boolean = () => true): Promise<T> {
+    const version = (await this.redis.get(versionKey(this.namespace, subject))) ?? '0';
+    const key = `${this.namespace}:${subject}:${variant}:${version}`;
+    const cached = await this.redis.get(key);
+    if (cached) return JSON.parse(cached) as T;
+    const fresh = await load();
+    if (keep(fresh)) await this.redis.set(key, JSON.stringify(fresh), 'EX', this.ttlSeconds);
+    return fresh;
+  }
+}
+
+/** Called by the owner after a change commits: every cached answer about these subjects is dropped. */
+export async function invalidateVersioned(redis: Redis, namespace: string, subjects: string[]): Promise<void> {
+  if (!subjects.length) return;
+  const pipeline = redis.pipeline();
+  for (const subject of subjects) pipeline.incr(versionKey(namespace, subject));
+  await pipeline.exec();
+}
+
+const versionKey = (namespace: string, subject: string) => `${namespace}-ver:${subject}`;

@@ -1,6 +1,6 @@
 // What the exam subgraph offers other services: its queues and "is this student sitting an exam in
 // this course?" (the tutor refuses to help while an attempt runs), with its cache and invalidation.
-import { defineInternalRoute, defineQueue, type InternalClient, type Redis, standardJobOptions } from '@ai-teacher/shared';
+import { defineInternalRoute, defineQueue, type InternalClient, invalidateVersioned, type Redis, standardJobOptions, VersionedCache } from '@ai-teacher/shared';
 import { z } from 'zod';
 
 /** generate-exam: the items of a GENERATING exam, grounded in the course's books. */
@@ -44,37 +44,25 @@ export const examLockRoute = defineInternalRoute({
 export type ExamLock = NonNullable<z.infer<typeof examLockRoute.output>['attempt']>;
 
 const LOCK_TTL_SECONDS = 120;
-const versionKey = (courseId: string, userId: string) => `exam-lock-ver:${courseId}:${userId}`;
-const entryKey = (courseId: string, userId: string, version: string) => `exam-lock:${courseId}:${userId}:${version}`;
+const LOCK_CACHE = 'exam-lock';
 
-/**
- * Called by the exam subgraph after an attempt starts or ends (commit first). Readers key their
- * cache entries by this version, so an answer fetched before the change is never served after it.
- */
+/** Called by the exam subgraph after an attempt starts or ends (commit first). */
 export async function invalidateExamLock(redis: Redis, courseId: string, userId: string): Promise<void> {
-  await redis.incr(versionKey(courseId, userId));
+  await invalidateVersioned(redis, LOCK_CACHE, [`${courseId}:${userId}`]);
 }
 
 /** Asks the exam subgraph whether a student is sitting an exam in a course; cached in Redis. */
 export class ExamLockClient {
   private readonly client: InternalClient;
-  private readonly redis: Redis;
+  private readonly cache: VersionedCache;
   constructor(client: InternalClient, redis: Redis) {
     this.client = client;
-    this.redis = redis;
+    this.cache = new VersionedCache(redis, LOCK_CACHE, LOCK_TTL_SECONDS);
   }
 
   /** The running attempt, or null; an attempt past its deadline no longer locks anything. */
   async running(courseId: string, userId: string): Promise<ExamLock | null> {
-    const version = (await this.redis.get(versionKey(courseId, userId))) ?? '0';
-    const key = entryKey(courseId, userId, version);
-    const cached = await this.redis.get(key);
-    let lock: ExamLock | null;
-    if (cached) lock = (JSON.parse(cached) as { attempt: ExamLock | null }).attempt;
-    else {
-      lock = (await this.client.call(examLockRoute, { courseId, userId })).attempt;
-      await this.redis.set(key, JSON.stringify({ attempt: lock }), 'EX', LOCK_TTL_SECONDS);
-    }
-    return lock && Date.parse(lock.deadline) > Date.now() ? lock : null;
+    const { attempt } = await this.cache.get(`${courseId}:${userId}`, 'attempt', () => this.client.call(examLockRoute, { courseId, userId }));
+    return attempt && Date.parse(attempt.deadline) > Date.now() ? attempt : null;
   }
 }

@@ -1,11 +1,13 @@
 import { CourseScopeClient } from '@ai-teacher/academic/contracts';
 import { defineService, notifyQueue, OutboxRelay } from '@ai-teacher/shared';
 import { RetrievalClient } from '@ai-teacher/retrieval/contracts';
+import { LRUCache } from 'lru-cache';
 import { examConfigSchema } from './config.ts';
 import { generateExamQueue, gradeAttemptQueue, submitAttemptQueue } from './contracts.ts';
 import { ormDefinition } from './database.ts';
 import { LlmExamSource, LlmGrader } from './generation/llm.ts';
 import { OfflineGenerator } from './generation/offline.ts';
+import type { ExamItem } from './entities/exam.entity.ts';
 import { examOutbox } from './repositories/exam.repository.ts';
 import { ExamLockLookup } from './services/lock.service.ts';
 
@@ -30,6 +32,8 @@ export const examService = defineService({
       orm: deps.orm,
       locks: new ExamLockLookup(deps.orm),
       generator: llm ? ('LLM' as const) : ('EXTRACTIVE' as const),
+      // Published exams' items, which never change (at most 50 items each).
+      publishedItems: new LRUCache<string, ExamItem[]>({ max: 2_000 }),
       source: llm ? new LlmExamSource(llm) : new OfflineGenerator(),
       grader: llm ? new LlmGrader(llm) : null,
       // Opened on first use: a worker process that never enqueues opens no queue connection.

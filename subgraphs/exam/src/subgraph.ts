@@ -25,6 +25,7 @@ export const examSubgraph = defineSubgraph({
         submissions: s.submissions(),
         gradings: s.gradings(),
         generator: s.generator,
+        publishedItems: s.publishedItems,
         relay: s.relay,
         logger: request.logger,
         requestId: request.requestId,

@@ -1,4 +1,4 @@
-import { defineInternalRoute, type Identity, type InternalClient, type Redis, ROLES } from '@ai-teacher/shared';
+import { defineInternalRoute, type Identity, type InternalClient, invalidateVersioned, type Redis, ROLES, VersionedCache } from '@ai-teacher/shared';
 import { z } from 'zod';
 
 const scopeIds = z.object({ courseId: z.uuid(), semesterId: z.uuid(), departmentId: z.uuid(), facultyId: z.uuid() });
@@ -39,8 +39,7 @@ const BOOK_TTL_SECONDS = 3600;
 /** A user id no user has, for questions about a course alone. */
 const NOBODY = '00000000-0000-0000-0000-000000000000';
 
-const versionKey = (courseId: string, userId: string) => `course-scope-ver:${courseId}:${userId}`;
-const entryKey = (courseId: string, userId: string, role: string, version: string) => `course-scope:${courseId}:${userId}:${role}:${version}`;
+const SCOPE_CACHE = 'course-scope';
 const bookKey = (bookId: string) => `book-course:${bookId}`;
 
 /**
@@ -49,10 +48,7 @@ const bookKey = (bookId: string) => `book-course:${bookId}`;
  * write to Redis races with the change.
  */
 export async function invalidateCourseAccess(redis: Redis, pairs: [courseId: string, userId: string][]): Promise<void> {
-  if (!pairs.length) return;
-  const pipeline = redis.pipeline();
-  for (const [courseId, userId] of pairs) pipeline.incr(versionKey(courseId, userId));
-  await pipeline.exec();
+  await invalidateVersioned(redis, SCOPE_CACHE, pairs.map(([courseId, userId]) => `${courseId}:${userId}`));
 }
 
 /** Called by academic after a book's deletion commits. */
@@ -69,20 +65,21 @@ export async function forgetBook(redis: Redis, bookId: string): Promise<void> {
 export class CourseScopeClient {
   private readonly client: InternalClient;
   private readonly redis: Redis;
+  private readonly cache: VersionedCache;
   constructor(client: InternalClient, redis: Redis) {
     this.client = client;
     this.redis = redis;
+    this.cache = new VersionedCache(redis, SCOPE_CACHE, COURSE_SCOPE_TTL_SECONDS);
   }
 
-  private async answer(courseId: string, userId: string, role: Identity['role']): Promise<CourseAccessAnswer> {
-    const version = (await this.redis.get(versionKey(courseId, userId))) ?? '0';
-    const key = entryKey(courseId, userId, role, version);
-    const cached = await this.redis.get(key);
-    if (cached) return JSON.parse(cached) as CourseAccessAnswer;
-    const fresh = await this.client.call(courseAccessRoute, { courseId, userId, role });
-    // Unknown courses are not cached: a course created a moment later must be found.
-    if (fresh.course) await this.redis.set(key, JSON.stringify(fresh), 'EX', COURSE_SCOPE_TTL_SECONDS);
-    return fresh;
+  private answer(courseId: string, userId: string, role: Identity['role']): Promise<CourseAccessAnswer> {
+    return this.cache.get(
+      `${courseId}:${userId}`,
+      role,
+      () => this.client.call(courseAccessRoute, { courseId, userId, role }),
+      // Unknown courses are not cached: a course created a moment later must be found.
+      (fresh) => fresh.course !== null,
+    );
   }
 
   /** Null when the course does not exist. */

@@ -25,12 +25,14 @@ export async function generateExam(job: Job<GenerateExamPayload>, deps: Generati
   if (!exam || exam.status !== 'GENERATING') return { made: 0 }; // done by an earlier run, or deleted
   try {
     const { request } = exam;
-    const { passages, truncated } = await deps.retrieval.coursePassages({
+    const found = await deps.retrieval.coursePassages({
       courseId: exam.courseId,
       ...(request.bookIds ? { bookIds: request.bookIds } : {}),
       ...(request.pageStart ? { pageStart: request.pageStart } : {}),
       ...(request.pageEnd ? { pageEnd: request.pageEnd } : {}),
     });
+    const { truncated } = found;
+    const passages = insideRange(found.passages, request.pageStart, request.pageEnd);
     if (!passages.length) throw new UnrecoverableError('The chosen books have no text on the chosen pages');
     await deps.exams.setProgress(examId, 0.1);
     let lastReported = 0;
@@ -53,6 +55,18 @@ export async function generateExam(job: Job<GenerateExamPayload>, deps: Generati
     if (final) await deps.exams.failGeneration(examId, err instanceof UnrecoverableError ? err.message : 'Generation failed; try again later');
     throw err;
   }
+}
+
+/**
+ * Passages wholly inside the asked pages. Passages begin at headings, so one that starts before the
+ * range (or ends after it) carries the previous (or next) chapter's text: a chapter's exam would
+ * otherwise quote the last page of the chapter before it. Only when nothing lies wholly inside (a
+ * range within one passage) are the overlapping passages used.
+ */
+export function insideRange<P extends { pageStart: number; pageEnd: number }>(passages: P[], pageStart: number | null, pageEnd: number | null): P[] {
+  if (pageStart === null && pageEnd === null) return passages;
+  const inside = passages.filter((p) => (pageStart === null || p.pageStart >= pageStart) && (pageEnd === null || p.pageEnd <= pageEnd));
+  return inside.length ? inside : passages;
 }
 
 function toNewItem(c: CandidateItem): NewItem {

@@ -209,18 +209,29 @@ export class ExamRepository {
   }
 
   /**
-   * Saves one answer while the attempt runs: the attempt's row is locked, so the answer is either
-   * saved before a submission (and graded with it) or refused after it, never lost in between.
+   * Saves one answer while the attempt runs, in one statement: the attempt's row is share-locked, so
+   * a save waits for a submission in progress and then sees it (no row, nothing written). An answer
+   * is therefore either saved before the submission, and graded with it, or refused; never lost.
    */
   async saveAnswer(attemptId: string, itemId: string, answer: { optionId: string | null; text: string | null }): Promise<AttemptWrite<Answer>> {
-    return this.em.transactional(async (tx) => {
-      const rows = (await tx.execute(`select status, deadline > now() as open from exam.attempts where id = ? for update`, [attemptId], 'all')) as { status: string; open: boolean }[];
-      const row = rows[0];
-      if (!row || row.status !== 'IN_PROGRESS') return { ok: false, reason: 'NOT_RUNNING' };
-      if (!row.open) return { ok: false, reason: 'DEADLINE_PASSED' };
-      const saved = await tx.upsert(Answer, { attemptId, itemId, optionId: answer.optionId, text: answer.text, points: null, feedback: null, needsReview: false, savedAt: new Date() });
+    const conn = this.em.getConnection('write');
+    const rows = (await conn.execute(
+      `insert into exam.answers (attempt_id, item_id, option_id, text, points, feedback, needs_review, saved_at)
+       select a.id, ?, ?, ?, null, null, false, now() from exam.attempts a
+        where a.id = ? and a.status = 'IN_PROGRESS' and a.deadline > now()
+        for share of a
+       on conflict (attempt_id, item_id) do update set option_id = excluded.option_id, text = excluded.text, saved_at = excluded.saved_at
+       returning attempt_id, item_id, option_id, text, saved_at`,
+      [itemId, answer.optionId, answer.text, attemptId],
+      'all',
+    )) as { attempt_id: string; item_id: string; option_id: string | null; text: string | null; saved_at: Date }[];
+    const row = rows[0];
+    if (row) {
+      const saved = this.em.create(Answer, { attemptId: row.attempt_id, itemId: row.item_id, optionId: row.option_id, text: row.text, points: null, feedback: null, needsReview: false, savedAt: new Date(row.saved_at) }, { persist: false });
       return { ok: true, value: saved };
-    });
+    }
+    const [state] = (await conn.execute(`select status from exam.attempts where id = ?`, [attemptId], 'all')) as { status: string }[];
+    return { ok: false, reason: state?.status === 'IN_PROGRESS' ? 'DEADLINE_PASSED' : 'NOT_RUNNING' };
   }
 
   /**

@@ -16,6 +16,7 @@ import {
 } from '@ai-teacher/shared';
 import type { RetrievalClient } from '@ai-teacher/retrieval/contracts';
 import DataLoader from 'dataloader';
+import type { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ExamConfig } from '../config.ts';
@@ -66,6 +67,8 @@ export interface ExamServiceDeps {
   /** Set when a model grades short answers. */
   gradings: Producer<GradeAttemptPayload> | null;
   generator: Exam['generator'];
+  /** The items of published exams, by exam id (see `itemsFor`). */
+  publishedItems: LRUCache<string, ExamItem[]>;
   relay: OutboxRelay;
   logger: Logger;
   requestId: string;
@@ -128,6 +131,16 @@ export class ExamService {
     return v;
   }
 
+  /** A published exam's items never change again: they are kept in memory, shared by requests. */
+  private async itemsFor(exam: Exam): Promise<ExamItem[]> {
+    if (exam.status !== 'PUBLISHED') return this.items.load(exam.id);
+    const cached = this.d.publishedItems.get(exam.id);
+    if (cached) return cached;
+    const items = await this.items.load(exam.id);
+    this.d.publishedItems.set(exam.id, items);
+    return items;
+  }
+
   private kick(): void {
     this.d.relay.kick();
   }
@@ -147,7 +160,7 @@ export class ExamService {
 
   /** Teachers: every item in order. Students: their attempt's order, only once they have started (or results are out). */
   async itemsOf(v: ExamView): Promise<ItemView[]> {
-    const items = await this.items.load(v.exam.id);
+    const items = await this.itemsFor(v.exam);
     if (v.teacher) return items.map((item) => ({ item, teacher: true, position: item.position, options: item.options }));
     const attempt = await this.myAttempts.load(v.exam.id);
     if (!attempt) return [];
@@ -176,7 +189,7 @@ export class ExamService {
   }
 
   async answersOf(a: AttemptView): Promise<AnswerView[]> {
-    const [answers, items] = await Promise.all([this.answers.load(a.attempt.id), this.items.load(a.exam.id)]);
+    const [answers, items] = await Promise.all([this.answers.load(a.attempt.id), this.itemsFor(a.exam)]);
     const views = a.teacher ? items.map((item) => ({ item, teacher: true, position: item.position, options: item.options })) : studentOrder(items, a.attempt.id);
     const byItem = new Map(answers.map((x) => [x.itemId, x]));
     const showGrades = a.teacher || a.exam.resultsReleased;
@@ -341,7 +354,7 @@ export class ExamService {
     const a = await this.attempt(rawAttemptId);
     if (!a.teacher) throw new ForbiddenError('Only the course\'s teachers or an admin can grade');
     const itemId = parseInput(id, rawItemId, 'itemId');
-    const item = (await this.items.load(a.exam.id)).find((i) => i.id === itemId);
+    const item = (await this.itemsFor(a.exam)).find((i) => i.id === itemId);
     if (!item) throw new BadUserInputError('itemId: not an item of this exam', 'itemId');
     const points = parseInput(z.number().min(0, `must be 0 to ${item.points}`).max(item.points, `must be 0 to ${item.points}`), rawPoints, 'points');
     const feedback = rawFeedback == null ? null : parseInput(text(2_000), rawFeedback, 'feedback');
@@ -362,7 +375,7 @@ export class ExamService {
     const now = new Date();
     if (!exam.opensAt || now < exam.opensAt) throw new ConflictError(`The exam opens at ${exam.opensAt?.toISOString() ?? 'a time not yet set'}`);
     if (!exam.closesAt || now >= exam.closesAt) throw new ConflictError('The exam has closed');
-    const items = await this.items.load(exam.id);
+    const items = await this.itemsFor(exam);
     const deadline = new Date(Math.min(now.getTime() + exam.durationMinutes! * 60_000, exam.closesAt.getTime()));
     let attempt: Attempt;
     try {
@@ -386,7 +399,7 @@ export class ExamService {
   async save(rawAttemptId: unknown, rawItemId: unknown, rawOptionId: unknown, rawText: unknown): Promise<AnswerView> {
     const a = await this.ownRunning(rawAttemptId);
     const itemId = parseInput(id, rawItemId, 'itemId');
-    const items = await this.items.load(a.exam.id);
+    const items = await this.itemsFor(a.exam);
     const item = items.find((i) => i.id === itemId);
     if (!item) throw new BadUserInputError('itemId: not an item of this exam', 'itemId');
     let optionId: string | null = null;
@@ -408,8 +421,7 @@ export class ExamService {
       if (saved.reason === 'DEADLINE_PASSED') throw new AppError('CONFLICT', 'The deadline has passed; answers can no longer change', { reason: 'DEADLINE_PASSED' });
       throw new ConflictError('This attempt has been submitted; answers can no longer change');
     }
-    const [view] = studentOrder(items, a.attempt.id).filter((x) => x.item.id === item.id);
-    return { answer: saved.value, item: view!, showGrades: false };
+    return { answer: saved.value, item: studentItem(items, a.attempt.id, item), showGrades: false };
   }
 
   async submit(rawAttemptId: unknown): Promise<AttemptView> {
@@ -421,12 +433,16 @@ export class ExamService {
 
 /** A student's view of the items: the attempt's own item order and option order, the same on every reload. */
 function studentOrder(items: ExamItem[], attemptId: string): ItemView[] {
-  return shuffled(items, attemptId).map((item, i) => ({
-    item,
-    teacher: false,
-    position: i + 1,
-    options: item.type === 'MULTIPLE_CHOICE' ? shuffled(item.options, `${attemptId}:${item.id}`) : [],
-  }));
+  return shuffled(items, attemptId).map((item, i) => studentView(item, attemptId, i + 1));
+}
+
+/** One item as `studentOrder` shows it. */
+function studentItem(items: ExamItem[], attemptId: string, item: ExamItem): ItemView {
+  return studentView(item, attemptId, shuffled(items, attemptId).indexOf(item) + 1);
+}
+
+function studentView(item: ExamItem, attemptId: string, position: number): ItemView {
+  return { item, teacher: false, position, options: item.type === 'MULTIPLE_CHOICE' ? shuffled(item.options, `${attemptId}:${item.id}`) : [] };
 }
 
 /** The event a finished generation sends to the course's teachers. */
