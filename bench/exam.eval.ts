@@ -11,7 +11,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@ai-teacher/shared';
-import { collapse, containsTerm, NEAR_DUPLICATE_THRESHOLD, promptSimilarity } from '../subgraphs/exam/src/generation/gates.ts';
+import { NEAR_DUPLICATE_THRESHOLD, promptSimilarity } from '../subgraphs/exam/src/generation/gates.ts';
+import { collapse, containsTerm } from '../subgraphs/exam/src/generation/text.ts';
 import { cleanPages } from '../subgraphs/retrieval/src/ingest/clean.ts';
 import { extractPdfText } from '../subgraphs/retrieval/src/ingest/pdf-text.ts';
 import { startBenchStackAsAdmin, type TextbookKey, textbookCourses } from './lib.ts';

@@ -4,7 +4,7 @@
 // worker picked up from supergraph.yaml — with no edit to any other file.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -46,6 +46,11 @@ beforeAll(async () => {
   cpSync(join(repoRoot, 'supergraph.yaml'), join(root, 'supergraph.yaml'));
   cpSync(join(repoRoot, 'router', 'supergraph.graphql'), join(root, 'router', 'supergraph.graphql'));
   cpSync(join(repoRoot, 'subgraphs'), join(root, 'subgraphs'), { recursive: true, filter: (src) => !src.includes('node_modules') });
+  // A subgraph's own node_modules (a dependency version that differs from the root's) is linked too.
+  for (const name of readdirSync(join(repoRoot, 'subgraphs'))) {
+    const own = join(repoRoot, 'subgraphs', name, 'node_modules');
+    if (existsSync(own)) symlinkSync(own, join(root, 'subgraphs', name, 'node_modules'), 'dir');
+  }
   before = snapshot(root);
   generator = await run(process.execPath, [join(repoRoot, 'scripts', 'new-subgraph.ts'), NAME, '--root', root], { cwd: repoRoot });
 }, 60_000);

@@ -375,6 +375,32 @@ describe('generating an exam (offline generator)', () => {
       expect((await ok(EXAM, { id: examId }, s1.token)).exam.items.every((i: Item) => i.stats === null)).toBe(true);
     });
 
+    it('who may do what, once the exam has run (role × operation)', async () => {
+      const published = items[0]!;
+      const cases: [string, string, Record<string, unknown>, User | null, string][] = [
+        ['release, student', RELEASE, { e: examId }, s1, 'FORBIDDEN'],
+        ['release, other teacher', RELEASE, { e: examId }, otherTeacher, 'FORBIDDEN'],
+        ['release, other course student', RELEASE, { e: examId }, outsider, 'FORBIDDEN'],
+        ['release, anonymous', RELEASE, { e: examId }, null, 'UNAUTHENTICATED'],
+        ['attempt, other course student', ATTEMPT, { id: a1 }, outsider, 'FORBIDDEN'],
+        ['attempt, other teacher', ATTEMPT, { id: a1 }, otherTeacher, 'FORBIDDEN'],
+        ['attempt, classmate', ATTEMPT, { id: a1 }, s2, 'FORBIDDEN'],
+        ['grade, student', GRADE, { a: a1, i: published.id, p: 0 }, s1, 'FORBIDDEN'],
+        ['review, student', REVIEW, { i: published.id, r: 'APPROVED' }, s1, 'FORBIDDEN'],
+        ['review, teacher, published', REVIEW, { i: published.id, r: 'APPROVED' }, teacher, 'CONFLICT'],
+        ['submit, classmate', SUBMIT, { a: a1 }, s2, 'FORBIDDEN'],
+        ['submit, teacher', SUBMIT, { a: a1 }, teacher, 'FORBIDDEN'],
+        ['start again', START, { e: examId }, s1, 'CONFLICT'],
+        ['exam, other course student', EXAM, { id: examId }, outsider, 'FORBIDDEN'],
+      ];
+      const got = await Promise.all(cases.map(async ([name, q, v, user]) => [name, errorCode(await stack.query(q, v, user?.token))] as const));
+      expect(Object.fromEntries(got)).toEqual(Object.fromEntries(cases.map(([name, , , , code]) => [name, code])));
+      // The teachers and the admin see every attempt; students only their own.
+      const teacherView = (await ok(`query($id: ID!) { exam(id: $id) { attempts { id student { id } } } }`, { id: examId }, admin.accessToken)).exam.attempts;
+      expect(new Set(teacherView.map((a: { id: string }) => a.id))).toEqual(new Set([a1, a2]));
+      expect((await ok(`query($id: ID!) { exam(id: $id) { attempts { id } myAttempt { id } } }`, { id: examId }, s1.token)).exam).toEqual({ attempts: [], myAttempt: { id: a1 } });
+    });
+
     it('the exam sent its events to the notify queue, once each', async () => {
       const connection = new Redis(stack.env.REDIS_URL!, { maxRetriesPerRequest: null });
       const queue = new Queue(notifyQueue.name, { connection, prefix: bullPrefix(stack.env.REDIS_KEY_PREFIX!) });

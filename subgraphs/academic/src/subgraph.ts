@@ -19,7 +19,7 @@ import { ProfileService } from './services/profile.service.ts';
 /** One request's services: repositories over the request's EntityManager, one access policy for all. */
 function academicContext(request: RequestInfo, services: AcademicServices): AcademicContext {
   const { em, identity, requestId, logger } = request;
-  const { directory, redis, purgeBooks } = services;
+  const { directory, redis, purgeBooks, relay } = services;
   const repos = {
     hierarchy: new HierarchyRepository(em),
     books: new BookRepository(em),
@@ -32,9 +32,9 @@ function academicContext(request: RequestInfo, services: AcademicServices): Acad
     ...contextBase(request),
     hierarchy: new HierarchyService({ policy, hierarchy: repos.hierarchy, loaders }),
     books: new BookService({ policy, books: repos.books, loaders, redis, purgeBooks, requestId, logger }),
-    memberships: new MembershipService({ policy, members: repos.members, hierarchy: repos.hierarchy, loaders, redis, logger }),
+    memberships: new MembershipService({ policy, members: repos.members, hierarchy: repos.hierarchy, loaders, redis, relay, logger }),
     profiles: new ProfileService({ policy, profiles: repos.profiles, loaders }),
-    imports: new ImportService({ policy, imports: new ImportRepository(em), directory, redis, logger }),
+    imports: new ImportService({ policy, imports: new ImportRepository(em), directory, redis, relay, logger }),
   };
 }
 

@@ -32,7 +32,10 @@ import { ExamLockClient } from '../src/contracts.ts';
 import { ExamRepository } from '../src/repositories/exam.repository.ts';
 import { resolvers } from '../src/resolvers/index.ts';
 import { examService, type ExamServices } from '../src/service.ts';
+import { LlmGrader } from '../src/generation/llm.ts';
+import { gradeAttempt } from '../src/grading/grade-attempt.ts';
 import { submitAttempt } from '../src/services/submission.ts';
+import { LlmJsonStub } from './llm-json-stub.ts';
 import { examSubgraph } from '../src/subgraph.ts';
 
 type Result = { data?: Record<string, any> | null; errors?: readonly { message: string; extensions?: Record<string, unknown> }[] }; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -224,3 +227,51 @@ describe('the tutor lock', () => {
     expect(await lock.running(courseId, student.userId)).toMatchObject({ attemptId });
   });
 });
+
+describe('short answers graded by a model (grade-attempt job)', () => {
+  it('replaces the provisional rubric-coverage points, clears the review flag and totals the attempt; a model failure leaves it for the teacher', async () => {
+    const stub = new LlmJsonStub((req) => {
+      const prompt = req.messages.map((m) => m.content).join('\n');
+      if (prompt.includes('MODEL DOWN')) return { status: 500, message: 'overloaded' };
+      return JSON.stringify({ points: 1.5, feedback: 'Mentions a named value; misses assignment.' });
+    });
+    await stub.start();
+    try {
+      const repo = () => new ExamRepository(opened.deps.orm.em.fork());
+      const request = { bookIds: null, pageStart: null, pageEnd: null, multipleChoice: 0, shortAnswer: 2 };
+      const exam = await repo().createExam({ courseId, title: 'Short answers', generator: 'LLM', request, createdBy: admin.userId });
+      const sa = (prompt: string) => ({
+        type: 'SHORT_ANSWER' as const, prompt, options: [], correctOptionId: null, modelAnswer: 'A variable is a named value.', rubric: ['A variable is a named value.', 'It is assigned with ='],
+        points: 2, sourceBookId: UNKNOWN, sourcePageStart: 1, sourcePageEnd: 1, sourceQuote: 'A variable is a named value.', origin: prompt,
+      });
+      const event = { kind: 'EXAM_READY_FOR_REVIEW' as const, courseId, title: 't', body: 'b', audience: {}, data: {} };
+      await repo().finishGeneration(exam.id, { items: [sa('What is a variable?'), sa('What is assignment?')], generator: 'LLM', notice: null }, event);
+      for (const item of await repo().itemsOf([exam.id])) await repo().updateDraftItem(item.id, exam.id, { review: 'APPROVED' });
+      await repo().publish(exam.id, { opensAt: new Date(Date.now() - 1_000), closesAt: new Date(Date.now() + 3_600_000), durationMinutes: 30 }, { ...event, kind: 'EXAM_PUBLISHED' });
+      const third = await register('exam-third@uni.test');
+      await academicOp(`mutation($c: ID!, $u: ID!) { enrollStudent(courseId: $c, userId: $u) { id } }`, { c: courseId, u: third.userId });
+      const started = await run(`mutation($e: ID!) { startExamAttempt(examId: $e) { id exam { items { id prompt } } } }`, { e: exam.id }, third);
+      const attempt = started.data!.startExamAttempt;
+      for (const item of attempt.exam.items) {
+        const text = item.prompt === 'What is assignment?' ? 'MODEL DOWN: a variable gets a value' : 'a named value';
+        expect((await run(`mutation($a: ID!, $i: ID!, $t: String) { saveExamAnswer(attemptId: $a, itemId: $i, text: $t) { text } }`, { a: attempt.id, i: item.id, t: text }, third)).errors).toBeUndefined();
+      }
+      const submitted = await submitAttempt(repo(), attempt.id, false, { redis: opened.deps.redis, gradings: null });
+      expect(submitted!.status).toBe('SUBMITTED');
+
+      const grader = new LlmGrader({ baseURL: stub.url, model: 'grader', timeoutMs: 5_000 });
+      expect(await gradeAttempt(attempt.id, { exams: repo(), grader, logger })).toEqual({ graded: 1 });
+      const answers = await repo().answersOf([attempt.id]);
+      const items = await repo().itemsOf([exam.id]);
+      const byPrompt = (p: string) => answers.find((a) => a.itemId === items.find((i) => i.prompt === p)!.id)!;
+      expect(byPrompt('What is a variable?')).toMatchObject({ points: 1.5, needsReview: false, feedback: 'Mentions a named value; misses assignment.' });
+      expect(byPrompt('What is assignment?')).toMatchObject({ needsReview: true });
+      const after = await repo().attempt(attempt.id);
+      expect(after).toMatchObject({ status: 'SUBMITTED' });
+      expect(after!.score).toBe(1.5 + (byPrompt('What is assignment?').points ?? 0));
+    } finally {
+      await stub.stop();
+    }
+  });
+});
+

@@ -34,5 +34,7 @@ export const retrievalConfigSchema = z.object({
   QDRANT_COLLECTION: z.string().default('course_chunks'),
   QDRANT_SHARDS: z.coerce.number().int().positive().default(4),
   QDRANT_REPLICATION: z.coerce.number().int().positive().default(2),
+  /** How often the outbox relay looks for events (BOOK_READY, BOOK_FAILED) a crashed process left behind. */
+  OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
 });
 export type RetrievalConfig = z.infer<typeof retrievalConfigSchema>;

@@ -7,6 +7,6 @@ import { retrievalService } from './service.ts';
 /** Retrieval's queue consumers, built from the same service set-up as the subgraph. */
 export default defineWorker(retrievalService, [
   // PDF parsing is CPU-bound: one book at a time per worker process; scale with processes.
-  handle(ingestBookQueue, (job, s, ctx) => ingestBook(job, { orm: s.orm, runtime: s.runtime, logger: ctx.logger }), { concurrency: 1 }),
+  handle(ingestBookQueue, (job, s, ctx) => ingestBook(job, { orm: s.orm, runtime: s.runtime, logger: ctx.logger, relay: s.relay }), { concurrency: 1 }),
   handle(purgeBookQueue, (job, s, ctx) => purgeBook(job, { orm: s.orm, runtime: s.runtime, logger: ctx.logger }), { concurrency: 2 }),
 ]);

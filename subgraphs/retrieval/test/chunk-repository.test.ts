@@ -11,6 +11,8 @@ const orm = () => database.orm();
 
 const scope = { courseId: randomUUID(), semesterId: randomUUID(), departmentId: randomUUID(), facultyId: randomUUID() };
 const sha = (c: string) => c.repeat(64);
+/** Marks READY without an event (events are tested in book-events.test.ts). */
+const ready = { pageCount: 1, warning: null, event: () => null };
 const passage = (index: number, text: string) => ({ id: randomUUID(), index, text, pageStart: index + 1, pageEnd: index + 1, section: '1.1 Atoms', wordCount: text.split(' ').length });
 
 async function startIngestion(bookId: string, fileSha256: string) {
@@ -22,14 +24,14 @@ describe('ChunkRepository', () => {
     const book = randomUUID();
     const chunks = new ChunkRepository(orm().em.fork());
     await startIngestion(book, sha('a'));
-    expect(await chunks.replaceBook(book, sha('a'), scope, [passage(0, 'electrons orbit the nucleus of an atom')])).toBe(true);
+    expect(await chunks.replaceBook(book, sha('a'), scope, [passage(0, 'electrons orbit the nucleus of an atom')], ready)).toBe(true);
     // A newer upload arrives while the job for file a is still running...
     await startIngestion(book, sha('b'));
-    expect(await chunks.replaceBook(book, sha('a'), scope, [passage(0, 'stale text that must never be searchable')])).toBe(false);
+    expect(await chunks.replaceBook(book, sha('a'), scope, [passage(0, 'stale text that must never be searchable')], ready)).toBe(false);
     expect((await chunks.fullText(scope.courseId, ['stale'], 10)).length).toBe(0);
     expect((await chunks.fullText(scope.courseId, ['electrons'], 10)).length).toBe(1);
     // ...and the newer file's job wins.
-    expect(await chunks.replaceBook(book, sha('b'), scope, [passage(0, 'isotopes differ in neutrons'), passage(1, 'ions carry charge')])).toBe(true);
+    expect(await chunks.replaceBook(book, sha('b'), scope, [passage(0, 'isotopes differ in neutrons'), passage(1, 'ions carry charge')], ready)).toBe(true);
     expect((await chunks.fullText(scope.courseId, ['electrons'], 10)).length).toBe(0);
     expect((await chunks.fullText(scope.courseId, ['isotopes', 'ions'], 10)).length).toBe(2);
   });
@@ -39,10 +41,10 @@ describe('ChunkRepository', () => {
     const course = { ...scope, courseId: randomUUID() };
     const chunks = new ChunkRepository(orm().em.fork());
     await new IngestionRepository(orm().em.fork()).start({ bookId: book, courseId: course.courseId, fileSha256: sha('e'), blobKey: 'k', fileName: 'f.pdf', fileSize: 1 });
-    expect(await chunks.replaceBook(book, sha('e'), course, [passage(0, 'mitochondria make energy')])).toBe(true);
+    expect(await chunks.replaceBook(book, sha('e'), course, [passage(0, 'mitochondria make energy')], ready)).toBe(true);
     // The delete of the old passages runs, then the insert fails (two passages with one id).
     const twin = passage(0, 'ribosomes make proteins');
-    await expect(chunks.replaceBook(book, sha('e'), course, [twin, { ...twin, index: 1 }])).rejects.toThrow();
+    await expect(chunks.replaceBook(book, sha('e'), course, [twin, { ...twin, index: 1 }], ready)).rejects.toThrow();
     expect((await chunks.fullText(course.courseId, ['mitochondria'], 10)).length).toBe(1);
     expect((await chunks.fullText(course.courseId, ['ribosomes'], 10)).length).toBe(0);
   });
@@ -54,7 +56,7 @@ describe('ChunkRepository', () => {
     await new IngestionRepository(orm().em.fork()).start({ bookId: book, courseId: course.courseId, fileSha256: sha('c'), blobKey: 'k', fileName: 'f.pdf', fileSize: 1 });
     const common = Array.from({ length: 6 }, (_, i) => passage(i, `the output of this program is printed output number ${i}`));
     const rare = passage(6, 'the modulo operator gives the remainder of a division');
-    expect(await chunks.replaceBook(book, sha('c'), course, [...common, rare])).toBe(true);
+    expect(await chunks.replaceBook(book, sha('c'), course, [...common, rare], ready)).toBe(true);
     const hits = await chunks.fullText(course.courseId, ['what', 'output', 'modulo'], 10);
     expect(hits[0]!.id).toBe(rare.id);
     expect(hits).toHaveLength(7);
@@ -66,7 +68,7 @@ describe('ChunkRepository', () => {
     const course = { ...scope, courseId: randomUUID() };
     for (const b of [gone, kept]) {
       await new IngestionRepository(orm().em.fork()).start({ bookId: b, courseId: course.courseId, fileSha256: sha('d'), blobKey: 'k', fileName: 'f.pdf', fileSize: 1 });
-      expect(await chunks.replaceBook(b, sha('d'), course, [passage(0, `covalent bonds in book ${b}`)])).toBe(true);
+      expect(await chunks.replaceBook(b, sha('d'), course, [passage(0, `covalent bonds in book ${b}`)], ready)).toBe(true);
     }
     expect(await chunks.purgeBook(gone)).toEqual({ passages: 1 });
     expect(await new IngestionRepository(orm().em.fork()).byBookId(gone)).toBeNull();

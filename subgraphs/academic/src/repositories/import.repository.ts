@@ -1,4 +1,5 @@
 import type { EntityManager } from '@ai-teacher/shared';
+import { enrollWithEvents } from './enrollment-events.ts';
 
 /** What a bulk import writes. Parents are named, not referenced by id: they may be created here. */
 export interface ImportBatch {
@@ -33,7 +34,8 @@ type Pair = { course_id: string; user_id: string };
 /**
  * The bulk import's writes: set-based upserts (every statement takes one JSON parameter read with
  * jsonb_to_recordset, so a 10,000-student enrollment is a handful of statements), all in one
- * transaction, and idempotent: what exists already is left as it is.
+ * transaction, and idempotent: what exists already is left as it is. Each enrollment that is new
+ * gets its ENROLLED event in the outbox, in the same statement (so a re-run sends nothing).
  */
 export class ImportRepository {
   private readonly em: EntityManager;
@@ -141,15 +143,14 @@ export class ImportRepository {
       }
       return out;
     };
-    const insertLinks = (table: 'course_teachers' | 'enrollments', data: Pair[]) =>
-      run<Pair>(
-        `insert into academic.${table} (course_id, user_id, created_at)
-         select x.course_id, x.user_id, now() from jsonb_to_recordset(?::jsonb) as x(course_id uuid, user_id uuid)
-         on conflict do nothing returning course_id, user_id`,
-        data,
-      );
-    const teachers = await insertLinks('course_teachers', pairs(batch.teachers));
-    const students = await insertLinks('enrollments', pairs(batch.students));
+    const teachers = await run<Pair>(
+      `insert into academic.course_teachers (course_id, user_id, created_at)
+       select x.course_id, x.user_id, now() from jsonb_to_recordset(?::jsonb) as x(course_id uuid, user_id uuid)
+       on conflict do nothing returning course_id, user_id`,
+      pairs(batch.teachers),
+    );
+    // New enrollments and their ENROLLED events in one statement, inside this transaction.
+    const students = await enrollWithEvents(tx, pairs(batch.students));
     return {
       applied: true,
       counts: {

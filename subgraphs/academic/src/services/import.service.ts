@@ -1,4 +1,4 @@
-import type { Redis } from '@ai-teacher/shared';
+import type { OutboxRelay, Redis } from '@ai-teacher/shared';
 import type { DirectoryUser, UserDirectory } from '@ai-teacher/auth/contracts';
 import type { Logger } from 'pino';
 import { invalidateCourseAccess } from '../contracts.ts';
@@ -18,6 +18,8 @@ export interface ImportServiceDeps {
   imports: ImportRepository;
   directory: UserDirectory;
   redis: Redis;
+  /** Relays the outbox (the new enrollments' ENROLLED events) once the import has committed. */
+  relay: Pick<OutboxRelay, 'kick'>;
   logger: Logger;
 }
 
@@ -59,6 +61,7 @@ export class ImportService {
       return report;
     }
     Object.assign(report, outcome.counts, { applied: true });
+    if (outcome.counts.enrollmentsCreated) this.d.relay.kick();
     // Readers' cached course scopes must see new teachers and students at once.
     await invalidateCourseAccess(this.d.redis, outcome.links);
     this.d.logger.info({ rows: rows.length, ...outcome.counts }, 'academic data imported');

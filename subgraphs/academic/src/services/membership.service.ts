@@ -1,4 +1,4 @@
-import { BadUserInputError, ForbiddenError, parseInput, type Redis } from '@ai-teacher/shared';
+import { BadUserInputError, ForbiddenError, type OutboxRelay, parseInput, type Redis } from '@ai-teacher/shared';
 import type { Logger } from 'pino';
 import { invalidateCourseAccess } from '../contracts.ts';
 import { decodeCursor, type Page, toPage } from '../cursor.ts';
@@ -16,6 +16,8 @@ export interface MembershipServiceDeps {
   hierarchy: HierarchyRepository;
   loaders: Loaders;
   redis: Redis;
+  /** Relays the outbox (ENROLLED events) once a change has committed. */
+  relay: Pick<OutboxRelay, 'kick'>;
   logger: Logger;
 }
 
@@ -94,6 +96,7 @@ export class MembershipService {
   private async change(link: Link, role: 'TEACHER' | 'STUDENT' | null, rawCourseId: unknown, rawUserId: unknown, what: string): Promise<Course> {
     const { course, userId } = await this.target(rawCourseId, rawUserId, role);
     if (await this.d.members[link](course.id, userId)) {
+      if (link === 'enroll') this.d.relay.kick(); // its ENROLLED event committed with it
       await invalidateCourseAccess(this.d.redis, [[course.id, userId]]);
       this.d.logger.info({ courseId: course.id, userId, by: this.d.policy.user().userId }, what);
     }

@@ -17,6 +17,8 @@ export const IngestionSchema = defineEntity({
     blobKey: p.text(),
     fileName: p.text(),
     fileSize: p.bigint('number'),
+    /** Who uploaded the file (told when it is READY or FAILED); null for files uploaded before it was recorded. */
+    uploadedBy: p.uuid().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
   },

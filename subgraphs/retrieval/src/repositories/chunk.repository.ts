@@ -1,6 +1,7 @@
 import type { CourseScopeIds } from '@ai-teacher/academic/contracts';
 import type { EntityManager } from '@ai-teacher/shared';
 import type { Chunk } from '../ingest/chunk.ts';
+import { type IngestionEventFor, type IngestionStatus, retrievalOutbox } from './ingestion.repository.ts';
 
 export interface StoredChunk {
   id: string;
@@ -9,6 +10,15 @@ export interface StoredChunk {
   pageEnd: number;
   section: string | null;
   text: string;
+}
+
+/** What a finished ingestion records with its passages swap: the book becomes READY. */
+export interface ReadyOutcome {
+  pageCount: number;
+  /** Shown on the ingestion (e.g. pages without text); null when there is nothing to say. */
+  warning: string | null;
+  /** BOOK_READY, written only when the book was not READY already (a job that runs twice tells once). */
+  event: IngestionEventFor;
 }
 
 /** The usual BM25 parameters: term-frequency saturation and length normalisation. */
@@ -23,18 +33,22 @@ export class ChunkRepository {
   }
 
   /**
-   * Swaps a book's passages for a new generation in one transaction: a search sees either the old
-   * passages or the new ones, never a mix, never none in between. Only while the book's ingestion
-   * still describes this file (its row is locked for the swap): a job overtaken by a newer upload,
-   * or by the book's deletion, writes nothing and gets false.
+   * Swaps a book's passages for a new generation and marks the book READY (with its event) in one
+   * transaction: a search sees either the old passages or the new ones, never a mix, never none in
+   * between, and the book is READY exactly when its passages are in. Only while the book's
+   * ingestion still describes this file (its row is locked for the swap): a job overtaken by a
+   * newer upload, or by the book's deletion, writes nothing and gets false.
    */
-  async replaceBook(bookId: string, generation: string, scope: CourseScopeIds, chunks: (Chunk & { id: string })[]): Promise<boolean> {
+  async replaceBook(bookId: string, generation: string, scope: CourseScopeIds, chunks: (Chunk & { id: string })[], ready: ReadyOutcome): Promise<boolean> {
     const rows = chunks.map((c) => ({ id: c.id, chunk_index: c.index, page_start: c.pageStart, page_end: c.pageEnd, section: c.section, text: c.text }));
     // Statements go through the transaction's EntityManager: `getConnection().execute()` would run
     // them outside the transaction, on another pooled connection.
     return this.em.transactional(async (tx) => {
-      const current = (await tx.execute(`select 1 from retrieval.ingestions where book_id = ? and file_sha256 = ? for update`, [bookId, generation], 'all')) as unknown[];
-      if (!current.length) return false;
+      const [current] = (await tx.execute(`select status, uploaded_by from retrieval.ingestions where book_id = ? and file_sha256 = ? for update`, [bookId, generation], 'all')) as {
+        status: IngestionStatus;
+        uploaded_by: string | null;
+      }[];
+      if (!current) return false;
       await tx.execute(`delete from retrieval.chunks where book_id = ?`, [bookId], 'run');
       await tx.execute(
         `insert into retrieval.chunks (id, book_id, generation, course_id, semester_id, department_id, faculty_id, chunk_index, page_start, page_end, section, text, tsv)
@@ -44,6 +58,15 @@ export class ChunkRepository {
         [bookId, generation, scope.courseId, scope.semesterId, scope.departmentId, scope.facultyId, JSON.stringify(rows)],
         'run',
       );
+      await tx.execute(
+        `update retrieval.ingestions set status = 'READY', progress = 1, page_count = ?, chunk_count = ?, error = ?, updated_at = now() where book_id = ?`,
+        [ready.pageCount, chunks.length, ready.warning, bookId],
+        'run',
+      );
+      if (current.status !== 'READY') {
+        const event = ready.event({ uploadedBy: current.uploaded_by });
+        if (event) await retrievalOutbox.add(tx, [event]);
+      }
       return true;
     });
   }

@@ -68,7 +68,7 @@ export class RetrievalService {
     const replacedKey = existing?.blobKey; // read now: the upsert below updates the same entity
     const blobKey = bookFileKey(bookId, sha);
     await this.d.runtime.blobs.put(blobKey, data, 'application/pdf');
-    const ingestion = await this.d.ingestions.start({ bookId, courseId: book.courseId, fileSha256: sha, blobKey, fileName: filename.slice(0, 255), fileSize: data.length });
+    const ingestion = await this.d.ingestions.start({ bookId, courseId: book.courseId, fileSha256: sha, blobKey, fileName: filename.slice(0, 255), fileSize: data.length, uploadedBy: user.userId });
     const payload = { bookId, fileSha256: sha, blobKey, requestId: this.d.requestId };
     // A failed job for the same file stays in the queue for inspection; retrying means replacing it.
     const previous = await this.d.producer.existing(payload);
