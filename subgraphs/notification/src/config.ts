@@ -10,6 +10,8 @@ export const notificationConfigSchema = z.object({
   MAIL_FROM: z.string().min(3).default('AI Teacher <no-reply@localhost>'),
   /** Where links in emails point (the web app). */
   APP_URL: z.url().default('http://localhost:4000'),
+  /** Where this subgraph's /unsubscribe is reachable from mail clients (the links in emails). */
+  UNSUBSCRIBE_BASE_URL: z.url().default('http://127.0.0.1:4006'),
   /** Longest announcement title and body (characters). */
   ANNOUNCE_TITLE_MAX: z.coerce.number().int().positive().default(200),
   ANNOUNCE_BODY_MAX: z.coerce.number().int().positive().default(5_000),

@@ -9,6 +9,7 @@ import { ormDefinition } from './database.ts';
 import { createMailer } from './email/mailer.ts';
 import { notificationOutbox } from './repositories/notification.repository.ts';
 import { LiveFeed } from './services/live-feed.ts';
+import { UnsubscribeLinks } from './services/unsubscribe.ts';
 
 /** Built once per process, for the subgraph and its workers alike. */
 export const notificationService = defineService({
@@ -37,6 +38,7 @@ export const notificationService = defineService({
       mailer,
       scope: new CourseScopeClient(deps.internal(config.ACADEMIC_INTERNAL_URL), deps.redis),
       members: new CourseMembersClient(deps.internal(config.ACADEMIC_INTERNAL_URL)),
+      unsubscribe: new UnsubscribeLinks(deps.identitySecret, config.UNSUBSCRIBE_BASE_URL),
       users: new UserDirectory(deps.internal(config.AUTH_INTERNAL_URL)),
       announceLimiter: new RateLimiterRedis({ storeClient: deps.redis, keyPrefix: 'announce', points: config.ANNOUNCE_PER_HOUR, duration: 3600 }),
       // Opened on first use: a subgraph process that never queues an email opens no queue connection.

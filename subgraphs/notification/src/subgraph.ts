@@ -3,6 +3,7 @@ import { NotificationRepository } from './repositories/notification.repository.t
 import { resolvers } from './resolvers/index.ts';
 import { notificationService } from './service.ts';
 import { NotificationService } from './services/notification.service.ts';
+import { mountUnsubscribe } from './services/unsubscribe.ts';
 
 export const notificationSubgraph = defineSubgraph({
   service: notificationService,
@@ -10,6 +11,7 @@ export const notificationSubgraph = defineSubgraph({
   typeDefs: loadSchema(import.meta.url),
   resolvers,
   subscriptions: true,
+  routes: (app, s) => mountUnsubscribe(app, s.unsubscribe, s.orm),
   context(request, s) {
     return {
       ...contextBase(request),

@@ -15,7 +15,7 @@ export default defineWorker(notificationService, [
   ),
   handle(
     sendEmailQueue,
-    (job, s, ctx) => sendEmail(job, { notifications: new NotificationRepository(s.orm.em.fork()), users: s.users, mailer: s.mailer, appName: 'AI Teacher', appUrl: s.config.APP_URL, logger: ctx.logger }),
+    (job, s, ctx) => sendEmail(job, { notifications: new NotificationRepository(s.orm.em.fork()), users: s.users, mailer: s.mailer, unsubscribe: s.unsubscribe, appName: 'AI Teacher', appUrl: s.config.APP_URL, logger: ctx.logger }),
     { concurrency: 5 },
   ),
 ]);

@@ -9,11 +9,13 @@ import type { SendEmailPayload } from '../contracts.ts';
 import { type Mailer, TemporaryMailError } from '../email/mailer.ts';
 import { renderEmail } from '../email/templates.ts';
 import type { NotificationRepository } from '../repositories/notification.repository.ts';
+import type { UnsubscribeLinks } from '../services/unsubscribe.ts';
 
 export interface SendEmailDeps {
   notifications: NotificationRepository;
   users: UserDirectory;
   mailer: Mailer;
+  unsubscribe: UnsubscribeLinks;
   appName: string;
   appUrl: string;
   logger: Logger;
@@ -28,7 +30,7 @@ export async function sendEmail(job: Job<SendEmailPayload>, deps: SendEmailDeps)
     await deps.notifications.setEmailOutcome(n.id, 'REJECTED', 'the user no longer exists');
     return { status: 'REJECTED' };
   }
-  const unsubscribeUrl = `${deps.appUrl.replace(/\/$/, '')}/settings/notifications?kind=${n.kind}`;
+  const unsubscribeUrl = deps.unsubscribe.url(n.userId, n.kind);
   const mail = renderEmail({ kind: n.kind, title: n.title, body: n.body, courseLabel: null }, { email: user.email, displayName: user.displayName }, { appName: deps.appName, appUrl: deps.appUrl, unsubscribeUrl });
   try {
     const outcome = await deps.mailer.send({ ...mail, to: user.email, unsubscribeUrl, id: n.id });
