@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { gateItem, NEAR_DUPLICATE_THRESHOLD, normalisePrompt, promptSimilarity } from './gates.ts';
+import { gateItem, itemSentences, NEAR_DUPLICATE_THRESHOLD, normalisePrompt, promptSimilarity } from './gates.ts';
 import type { CandidateItem, SourcePassage } from './types.ts';
 
 const passages: SourcePassage[] = [
@@ -9,9 +9,25 @@ const passages: SourcePassage[] = [
     pageStart: 34,
     pageEnd: 35,
     section: '2.4 Floating-point errors',
-    text: 'A round-off error occurs when floating-point values are stored erroneously as an\napproximation. An overflow error occurs when a value is too large to be stored.',
+    text: "A round-off error occurs when floating-point values are stored erroneously as an\napproximation. An overflow error occurs when a value is too large to be stored. Python's round()\nfunction is used to round a floating-point number to a given number of decimal places.",
   },
   { bookId: 'bio', index: 0, pageStart: 16, pageEnd: 17, section: '2.1 Atoms', text: 'atomic number\ntotal number of protons in an atom\nmass number\ntotal number of protons and neutrons in an atom' },
+  {
+    bookId: 'py',
+    index: 1,
+    pageStart: 152,
+    pageEnd: 152,
+    section: '12.2 Simple recursion',
+    text: 'A value for which the recursion applies is called the recursive case. A value of n for which the solution is\nknown is called the base case. The base case stops the recursion.',
+  },
+  {
+    bookId: 'bio',
+    index: 1,
+    pageStart: 4,
+    pageEnd: 4,
+    section: '2.1 Atoms, Isotopes, Ions, and Molecules',
+    text: 'Matter is any substance that occupies space and has mass. Elements are unique forms of matter with specific\nchemical and physical properties that cannot break down into smaller substances by ordinary chemical reactions.',
+  },
 ];
 
 const mc = (over: Partial<CandidateItem> = {}): CandidateItem => ({
@@ -103,9 +119,11 @@ describe('gateItem', () => {
   it('keeps no two items made from the same text, or asking the same question', () => {
     const first = mc();
     expect(reason(sa({ origin: `${first.origin.toUpperCase()}.` }), [first])).toBe('same-origin');
-    const reworded = sa({ prompt: 'Describe numerical inaccuracies related to floating-point representation.', origin: 'other' });
+    const round = "Python's round() function is used to round a floating-point number to a given number of decimal places.";
+    const other = { origin: 'other', modelAnswer: round, rubric: [round], source: { ...sa().source, quote: round } };
+    const reworded = sa({ prompt: 'Describe numerical inaccuracies related to floating-point representation.', ...other });
     expect(reason(reworded, [sa()])).toBe('near-duplicate-prompt');
-    expect(gate(sa({ prompt: 'Explain what an overflow error is.', origin: 'other' }), [sa()])).toEqual({ ok: true });
+    expect(gate(sa({ prompt: 'Explain how to round a floating-point number.', ...other }), [sa()])).toEqual({ ok: true });
   });
 
   it('checks glossary items like any other: the answer must stand in the quoted entry', () => {
@@ -118,6 +136,83 @@ describe('gateItem', () => {
     });
     expect(gate(item)).toEqual({ ok: true });
     expect(reason({ ...item, correctIndex: 0 })).toBe('correct-not-supported');
+  });
+});
+
+describe('one sentence of the book, one item', () => {
+  // The pairs the evaluation found: a fill-in-the-blank item, and a short answer whose rubric (or
+  // model answer) opens with the very sentence the blank was cut from.
+  const recursiveCase = mc({
+    prompt: 'Which term completes the sentence? "A value for which the recursion applies is called the ____."',
+    options: ['base case', 'recursive case', 'recursion tree', 'Fibonacci sequence'],
+    correctIndex: 1,
+    source: { bookId: 'py', pageStart: 152, pageEnd: 152, quote: 'A value for which the recursion applies is called the recursive case.' },
+    origin: 'a value for which the recursion applies is called the recursive case',
+  });
+  const baseAndRecursive = sa({
+    prompt: 'Identify a recursive case and a base case in a recursive algorithm.',
+    modelAnswer: 'A value for which the recursion applies is called the recursive case. A value of n for which the solution is known is called the base case.',
+    rubric: ['A value for which the recursion applies is called the recursive case.', 'A value of n for which the solution is known is called the base case.'],
+    source: { bookId: 'py', pageStart: 152, pageEnd: 152, quote: 'A value for which the recursion applies is called the recursive case.' },
+    origin: 'identify a recursive case and a base case in a recursive algorithm',
+  });
+  const matter = mc({
+    prompt: 'Which term completes the sentence? "____ is any substance that occupies space and has mass."',
+    options: ['element', 'matter', 'proton', 'reactant'],
+    correctIndex: 1,
+    source: { bookId: 'bio', pageStart: 4, pageEnd: 4, quote: 'Matter is any substance that occupies space and has mass.' },
+    origin: 'matter is any substance that occupies space and has mass',
+  });
+  const matterAndElements = sa({
+    prompt: 'Define matter and elements.',
+    modelAnswer: 'Matter is any substance that occupies space and has mass. Elements are unique forms of matter with specific chemical and physical properties that cannot break down into smaller substances by ordinary chemical reactions.',
+    rubric: [
+      'Matter is any substance that occupies space and has mass.',
+      'Elements are unique forms of matter with specific chemical and physical properties that cannot break down into smaller substances by ordinary chemical reactions.',
+    ],
+    source: { bookId: 'bio', pageStart: 4, pageEnd: 4, quote: 'Matter is any substance that occupies space and has mass.' },
+    origin: 'define matter and elements',
+  });
+
+  it('lists the sentences an item uses: origin, quote, rubric points and model-answer sentences, normalised', () => {
+    expect(itemSentences(baseAndRecursive)).toEqual(
+      new Set([
+        'identify a recursive case and a base case in a recursive algorithm',
+        'a value for which the recursion applies is called the recursive case',
+        'a value of n for which the solution is known is called the base case',
+      ]),
+    );
+    expect(itemSentences(recursiveCase)).toEqual(new Set(['a value for which the recursion applies is called the recursive case']));
+  });
+
+  it('rejects a short answer whose rubric quotes the sentence a kept fill-in-the-blank item was cut from', () => {
+    expect(gate(recursiveCase)).toEqual({ ok: true });
+    expect(gate(baseAndRecursive)).toEqual({ ok: true });
+    expect(reason(baseAndRecursive, [recursiveCase])).toBe('same-sentence');
+    expect(reason(matterAndElements, [matter])).toBe('same-sentence');
+  });
+
+  it('rejects the fill-in-the-blank item when the short answer was kept first', () => {
+    expect(reason(recursiveCase, [baseAndRecursive])).toBe('same-sentence');
+    expect(reason(matter, [matterAndElements])).toBe('same-sentence');
+  });
+
+  it('finds the sentence in a model answer even when the rubric words it differently, whatever its case and spacing', () => {
+    const paraphrased = { ...matterAndElements, rubric: ['States what matter is.', 'States what an element is.'], source: { ...matterAndElements.source, quote: 'Elements are unique forms of matter with specific chemical and physical properties that cannot break down into smaller substances by ordinary chemical reactions.' } };
+    expect(reason({ ...paraphrased, modelAnswer: `MATTER  is any substance that occupies space and has mass! ${paraphrased.modelAnswer!.split('. ')[1]}` }, [matter])).toBe('same-sentence');
+  });
+
+  it('keeps items on neighbouring sentences of the same passage', () => {
+    const baseCase = mc({
+      prompt: 'Which term completes the sentence? "A value of n for which the solution is known is called the ____."',
+      options: ['base case', 'recursive case', 'recursion tree'],
+      correctIndex: 0,
+      source: { bookId: 'py', pageStart: 152, pageEnd: 152, quote: 'A value of n for which the solution is known is called the base case.' },
+      origin: 'a value of n for which the solution is known is called the base case',
+    });
+    expect(gate(baseCase, [recursiveCase])).toEqual({ ok: true });
+    const elementsOnly = { ...matterAndElements, modelAnswer: matterAndElements.rubric[1]!, rubric: [matterAndElements.rubric[1]!], source: { ...matterAndElements.source, quote: matterAndElements.rubric[1]! } };
+    expect(gate(elementsOnly, [matter])).toEqual({ ok: true });
   });
 });
 

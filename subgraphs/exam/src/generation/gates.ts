@@ -1,9 +1,13 @@
 // The quality gates every kept exam item passes, whichever generator proposed it. A teacher sees
 // only what survives them, so each rule guards against a fault a teacher would notice: a quote the
 // book does not contain, an answer key the quote does not back, two options that say the same thing,
-// an option that gives itself away by its form, the same question twice, or an exercise from the
-// book passed off as an exam question. Rejections carry short stable codes for logs and evaluation.
+// an option that gives itself away by its form, the same question twice (or two questions on one
+// sentence of the book), or an exercise from the book passed off as an exam question. Rejections carry short stable codes for logs and evaluation.
+import { collapse, containsTerm, contentWords, isCodeLike, isExerciseText, normaliseOption, normaliseOrigin, normalisePrompt, splitSentences } from './text.ts';
 import type { CandidateItem, SourcePassage } from './types.ts';
+
+// Importers of the gates compare prompts the way the near-duplicate gate does.
+export { normalisePrompt } from './text.ts';
 
 export type GateResult = { ok: true } | { ok: false; reason: string };
 
@@ -21,82 +25,11 @@ export interface GateContext {
  */
 export const NEAR_DUPLICATE_THRESHOLD = 0.7;
 
-const STOP = new Set(
-  ('a about above after again all also am an and any are as at be because been before being below between both but by can could did do does doing down during each few for from further had has have having he her here hers him his how i if in into is it its itself just me more most my no nor not now of off on once only or other our out over own same she should so some such than that the their theirs them then there these they this those through to too under until up very was we were what when where which who whom why will with would you your yours').split(
-    ' ',
-  ),
-);
-
 // Words that frame a question rather than say what it is about: two questions that differ only in
 // these ask the same thing ("Explain …" / "Describe …", "Which term …" / "What is the name …").
 const FRAME = new Set(
   ('according best blank briefly called choose complete completes correct define defined definition describe description discuss explain fill following give identify match matches option own sentence term').split(' '),
 );
-
-/** Whitespace collapsed to single spaces, ends trimmed: how quotes are compared with the book. */
-export function collapse(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
-}
-
-/** A light singular: "tuples" and "tuple", "classes" and "class", "properties" and "property" meet. */
-function stem(w: string): string {
-  if (w.length <= 3 || !w.endsWith('s') || /(?:ss|us|is)$/.test(w)) return w;
-  if (w.length > 4 && w.endsWith('ies')) return `${w.slice(0, -3)}y`;
-  if (/(?:xes|ches|shes|sses|zes)$/.test(w)) return w.slice(0, -2);
-  return w.slice(0, -1);
-}
-
-/** Lower-case content words, lightly stemmed ("errors" → "error"); stopwords dropped. */
-export function contentWords(text: string): string[] {
-  return (text.toLowerCase().normalize('NFKC').match(/[a-z][a-z0-9_]*/g) ?? []).filter((w) => w.length > 1 && !STOP.has(w)).map(stem);
-}
-
-/**
- * Code-like text: a call, an operator, brackets, a dotted or snake_case name. Options must be all
- * code or all prose, or the odd one out gives itself away.
- */
-export function isCodeLike(s: string): boolean {
-  return /[()[\]{}=<>*/%#@]|\b[a-z]\w*_\w|\b[a-z]\w*\.[a-z_]\w*/.test(s.trim());
-}
-
-// Book exercises and question boxes: copying them into an exam would hand out the book's own
-// homework (or a question without its figure) as if it were a new question.
-const EXERCISE = /\b(?:Write a program|Write a function|Run the program|Try It\b|Checkpoint\b|Concepts in Practice|Review Questions|Critical Thinking Questions|Visual Connection|Art Connection|Programming practice)/i;
-
-/** True when the text is (or quotes) an exercise instruction or a question box of the book. */
-export function isExerciseText(s: string): boolean {
-  return EXERCISE.test(collapse(s));
-}
-
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** True when `term` occurs in `text` as a whole word or phrase, ignoring case. */
-export function containsTerm(text: string, term: string): boolean {
-  const t = collapse(term);
-  if (!t) return false;
-  return new RegExp(`(?<![\\w])${escapeRe(t)}(?![\\w])`, 'i').test(collapse(text));
-}
-
-/** How options are compared for distinctness: case, spacing, edge punctuation and plural -s aside. */
-export function normaliseOption(s: string): string {
-  return collapse(s)
-    .toLowerCase()
-    .replace(/['’]s\b/g, '')
-    .replace(/^[\s"'“”‘’.,;:!?]+|[\s"'“”‘’.,;:!?]+$/g, '')
-    .split(' ')
-    .map(stem)
-    .join(' ');
-}
-
-/** What an item was made from, comparable across generators: lower case, flattened, no final stop. */
-export function normaliseOrigin(s: string): string {
-  return collapse(s.normalize('NFKC').toLowerCase()).replace(/[\s.,;:!?]+$/, '');
-}
-
-/** Lower case, Unicode-normalised, whitespace collapsed, final punctuation dropped. */
-export function normalisePrompt(s: string): string {
-  return collapse(s.normalize('NFKC').toLowerCase().replace(/[“”]/g, '"').replace(/[‘’]/g, "'")).replace(/[\s?.!:]+$/, '');
-}
 
 // Every candidate is compared with every kept item: each prompt's words are worked out once.
 const promptWordCache = new Map<string, string[]>();
@@ -165,6 +98,36 @@ export function supportedBy(option: string, quote: string): boolean {
   return words.every((w) => inQuote.has(w));
 }
 
+/**
+ * The sentences of the book an item is built on, normalised as origins are: its origin, its quote,
+ * its rubric points and the sentences of its model answer. One sentence is one question: a
+ * fill-in-the-blank item on a definition and a short answer whose rubric quotes that definition
+ * ask the same thing twice, and a student who meets the one has been given the other.
+ */
+export function itemSentences(item: CandidateItem): Set<string> {
+  const out = new Set<string>();
+  const add = (s: string) => {
+    const n = normaliseOrigin(s);
+    if (n) out.add(n);
+  };
+  add(item.origin);
+  add(item.source.quote);
+  for (const r of item.rubric) add(r);
+  for (const s of splitSentences(collapse(item.modelAnswer ?? ''))) add(s);
+  return out;
+}
+
+// Kept items are compared with every later candidate: their sentences are worked out once.
+const keptSentenceCache = new WeakMap<CandidateItem, Set<string>>();
+function keptSentences(item: CandidateItem): Set<string> {
+  let set = keptSentenceCache.get(item);
+  if (!set) {
+    set = itemSentences(item);
+    keptSentenceCache.set(item, set);
+  }
+  return set;
+}
+
 export function gateItem(item: CandidateItem, ctx: GateContext): GateResult {
   const no = (reason: string): GateResult => ({ ok: false, reason });
   if (!collapse(item.prompt)) return no('empty-prompt');
@@ -189,6 +152,8 @@ export function gateItem(item: CandidateItem, ctx: GateContext): GateResult {
   if (!quoteIsVerbatim(item, ctx.passages)) return no('quote-not-verbatim');
   const origin = normaliseOrigin(item.origin);
   if (ctx.kept.some((k) => normaliseOrigin(k.origin) === origin)) return no('same-origin');
+  const own = itemSentences(item);
+  if (ctx.kept.some((k) => [...keptSentences(k)].some((s) => own.has(s)))) return no('same-sentence');
   if (ctx.kept.some((k) => promptSimilarity(k.prompt, item.prompt) >= NEAR_DUPLICATE_THRESHOLD)) return no('near-duplicate-prompt');
   return { ok: true };
 }

@@ -3,13 +3,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { repoRoot } from '@ai-teacher/shared';
-import { chunkPages } from '../../../retrieval/src/ingest/chunk.ts';
-import { cleanPages } from '../../../retrieval/src/ingest/clean.ts';
-import { extractPdfText } from '../../../retrieval/src/ingest/pdf-text.ts';
-import { assembleExam } from './assemble.ts';
-import { isCodeLike } from './gates.ts';
-import { OfflineGenerator, objectivePrompt, parseGlossary } from './offline.ts';
-import type { CandidateItem, GenerationRequest, ItemType, SourcePassage } from './types.ts';
+import { chunkPages } from '../../../../retrieval/src/ingest/chunk.ts';
+import { cleanPages } from '../../../../retrieval/src/ingest/clean.ts';
+import { extractPdfText } from '../../../../retrieval/src/ingest/pdf-text.ts';
+import { assembleExam } from '../assemble.ts';
+import { itemSentences } from '../gates.ts';
+import { isCodeLike } from '../text.ts';
+import type { CandidateItem, GenerationRequest, ItemType, SourcePassage } from '../types.ts';
+import { OfflineGenerator } from './index.ts';
+import { aboutWords, related, topicWords } from './objectives.ts';
+import { wordsNeeded } from './short-answer.ts';
 
 const PY = 'intro-python-programming';
 const BIO = 'biology-2e-excerpt';
@@ -65,8 +68,13 @@ function problems(items: CandidateItem[], passages: SourcePassage[], book: strin
   };
   const origins = new Set<string>();
   const prompts = new Set<string>();
+  const sentences = new Map<string, string>();
   for (const item of items) {
     const tag = `[${item.prompt.slice(0, 70)}]`;
+    for (const s of itemSentences(item)) {
+      if (sentences.has(s)) out.push(`${tag} uses a sentence of ${sentences.get(s)}: ${s.slice(0, 60)}`);
+      sentences.set(s, tag);
+    }
     const holder = passages.find((p) => p.bookId === item.source.bookId && p.pageStart === item.source.pageStart && p.pageEnd === item.source.pageEnd && flat(p.text).includes(flat(item.source.quote)));
     if (!holder) out.push(`${tag} quote not verbatim in a passage of pages ${item.source.pageStart}-${item.source.pageEnd}`);
     if (origins.has(item.origin)) out.push(`${tag} origin repeated`);
@@ -229,52 +237,72 @@ describe('OfflineGenerator on the Biology excerpt', () => {
     expect(text).not.toMatch(/How many neutrons do carbon-12|Image description|Figure 2\.\d+ /);
   });
 
-  it('asks "What is …?" from a section summary, answered from the summary and its section', () => {
-    const matter = bioSa.find((i) => i.prompt === 'What is matter?');
-    expect(matter?.rubric[0]).toBe('Matter is anything that occupies space and has mass.');
+  it('asks "What is …?" from a section summary, answered by sentences of its section about the term', () => {
+    const lipids = bioSa.find((i) => i.prompt === 'What are lipids?');
+    expect(lipids?.rubric[0]).toBe('Lipids are a class of macromolecules that are nonpolar and hydrophobic in nature.');
+    expect(lipids!.rubric.slice(1).every((r) => r.startsWith('Lipids '))).toBe(true);
+  });
+
+  it('asks sentences only about the key terms of their chapter, without a kind of the answer among the options', () => {
+    // Chapter 3 lists hydrolysis and dehydration synthesis as key terms, not "chemical reaction".
+    expect(bioMc.filter((i) => i.source.quote === 'A chemical reaction occurs when inserting a water molecule across the bond.')).toEqual([]);
+    expect(bioMc.filter((i) => /^water$/i.test(i.options[i.correctIndex!]!))).toEqual([]);
+    const hydrolysis = bioMc.find((i) => i.prompt.includes('reaction that causes breakdown of larger molecules into smaller molecules by utilizing water'));
+    expect(hydrolysis?.options[hydrolysis.correctIndex!]).toBe('hydrolysis');
+    expect(hydrolysis!.options).not.toContain('chemical reaction');
+    // "Lipids include fats, oils, waxes, phospholipids, and steroids.": a kind of lipid would fit a sentence about lipids.
+    const lipids = bioMc.filter((i) => /^lipids?$/.test(i.options[i.correctIndex!]!));
+    expect(lipids.length).toBeGreaterThan(0);
+    for (const i of lipids) expect(i.options.filter((o) => /^(?:fats?|oils?|waxe?s?|phospholipids?|steroids?|triacylglycerols?)$/.test(o))).toEqual([]);
+    const carbohydrates = bioMc.filter((i) => /^carbohydrates?$/.test(i.options[i.correctIndex!]!));
+    for (const i of carbohydrates) expect(i.options.filter((o) => /saccharides?$/.test(o))).toEqual([]);
+  });
+
+  it('quotes no damaged text, no dangling reference and no instruction to the reader in a rubric', () => {
+    const points = bioSa.flatMap((i) => i.rubric);
+    expect(biology.some((p) => p.text.includes('TThe most common'))).toBe(true);
+    expect(points.filter((r) => /^TThe|these|^You |\byou\b|^Therefore|^As you/.test(r))).toEqual([]);
   });
 });
 
-describe('parseGlossary', () => {
-  it('runs a definition onto the next line only when it wrapped and the terms stay in order', () => {
-    const lines = [
-      'chemical bond',
-      'interaction between two or more of the same or different atoms that results in forming molecules',
-      'chemical reaction',
-      'process leading to rearranging atoms in molecules',
-      'covalent bond',
-      'type of strong bond formed between two atoms of the same or different elements; forms when electrons',
-      'are shared between atoms',
-      'electron orbital',
-      'how electrons are spatially distributed surrounding the nucleus; the area where we are most likely to find',
-      'an electron',
-      'equilibrium',
-      'steady state of relative reactant and product concentration in reversible chemical reactions in a closed',
-      'system',
-      'hydrogen bond',
-      'weak bond between slightly positively charged hydrogen atoms and slightly negatively charged atoms in',
-      'other molecules',
-      'inert gas',
-      '(also, noble gas) element with filled outer electron shell that is unreactive with other atoms',
-    ];
-    expect(parseGlossary(lines).map((e) => [e.term, e.definition])).toEqual([
-      ['chemical bond', lines[1]],
-      ['chemical reaction', lines[3]],
-      ['covalent bond', `${lines[5]} ${lines[6]}`],
-      ['electron orbital', `${lines[8]} ${lines[9]}`],
-      ['equilibrium', `${lines[11]} ${lines[12]}`],
-      ['hydrogen bond', `${lines[14]} ${lines[15]}`],
-      ['inert gas', lines[17]],
-    ]);
-  });
-});
+describe('OfflineGenerator on what the books make easy to get wrong', () => {
+  const answer = (i: CandidateItem) => i.options[i.correctIndex!]!;
 
-describe('objectivePrompt', () => {
-  it('asks explanations as they are and skills as "Describe how to …"', () => {
-    expect(objectivePrompt('Explain numerical inaccuracies related to floating-point representation.')).toBe('Explain numerical inaccuracies related to floating-point representation.');
-    expect(objectivePrompt('Define matter and elements')).toBe('Define matter and elements.');
-    expect(objectivePrompt('Use the round() function to mitigate floating-point errors in output.')).toBe('Describe how to use the round() function to mitigate floating-point errors in output.');
-    expect(objectivePrompt('Understand macromolecule synthesis')).toBe('Explain macromolecule synthesis.');
-    expect(objectivePrompt('Demonstrate that lists can be changed after creation.')).toBe('Show that lists can be changed after creation.');
+  it('leaves the worked examples’ names out of questions, answers and wrong options', () => {
+    const options = pyMc.flatMap((i) => i.options);
+    expect(options.filter((o) => /^(?:mint|plant|display\(\)|calc_tax\(\)|hello\(\)|bye\(\)|variable data)$/i.test(o))).toEqual([]);
+    expect(pyMc.filter((i) => /\bPlant\b|\bJamie\b|"banana"/.test(i.source.quote))).toEqual([]);
+    // "The greatest common divisor is the integer value when the base case is reached." names the term again for Euclid's example.
+    expect(pyMc.filter((i) => /^(?:greatest common divisor|response|percentage)$/.test(answer(i)))).toEqual([]);
+  });
+
+  it('asks no blank inside a list, and offers no second answer', () => {
+    expect(pyMc.filter((i) => /such as print\(\), input\(\), and float\(\)|keys\(\), values\(\), and items\(\) are|lower\(\) and upper\(\) methods/.test(i.source.quote))).toEqual([]);
+    const sqrt = pyMc.find((i) => i.source.quote.startsWith('To call sqrt(), a program must import math'));
+    expect(sqrt && answer(sqrt)).toBe('sqrt()');
+    expect(sqrt!.options.filter((o) => o.startsWith('math.'))).toEqual([]);
+    const magic = pyMc.find((i) => i.source.quote.startsWith('Magic methods are special methods'));
+    expect(magic && answer(magic)).toBe('magic methods');
+    expect(magic!.options).not.toContain('dunder methods');
+    expect(pyMc.filter((i) => i.options.includes('magic methods') && i.options.includes('dunder methods'))).toEqual([]);
+  });
+
+  it('answers each learning objective with sentences that share enough of its words', () => {
+    let checked = 0;
+    for (const item of [...pySa, ...bioSa]) {
+      if (/^What (?:is|are) /.test(item.prompt)) continue;
+      const about = aboutWords(item.origin);
+      for (const point of item.rubric) {
+        const words = topicWords(point);
+        const hits = about.filter((w) => words.some((x) => x === w || related(w, x))).length;
+        // Or it defines a term the objective names ("Define matter and elements": "Matter is …").
+        const defines = about.length <= 2 && about.includes(words[0] ?? '');
+        expect([item.prompt, point, hits >= wordsNeeded(about.length) || defines]).toEqual([item.prompt, point, true]);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(150);
+    // "What is a string?" was once answered with "If no separator string is provided, blank space characters are used …".
+    expect(pySa.flatMap((i) => i.rubric).filter((r) => r.startsWith('If no separator string is provided'))).toEqual([]);
   });
 });
