@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import type { Queue } from 'bullmq';
 import { readEnv } from '../config.ts';
+import { type Identity, IdentitySigner } from '../identity.ts';
 
 const env = readEnv();
 /** A database the test user may create databases from (trust auth on the local machine). */
@@ -97,6 +99,37 @@ export async function gql<T = Record<string, any>>(
   const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
   const body = (await res.json()) as { data?: T | null; errors?: GraphQLResponse['errors'] };
   return { status: res.status, headers: res.headers, ...body };
+}
+
+/** The identity headers the router sends a subgraph, signed with the deployment's secret. */
+export function signedHeaders(secret: string, identity: Identity | null): Promise<Record<string, string>> {
+  return new IdentitySigner(secret).headers({ identity, requestId: randomBytes(8).toString('hex'), clientIp: '127.0.0.1' });
+}
+
+/** An operation sent straight to a subgraph as the router would send it; throws on errors. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response shapes are asserted by each test
+export async function signedOp<T = Record<string, any>>(graphqlUrl: string, secret: string, identity: Identity | null, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const res = await gql<T>(graphqlUrl, query, variables, { headers: await signedHeaders(secret, identity) });
+  if (res.errors || !res.data) throw new Error(JSON.stringify(res.errors));
+  return res.data;
+}
+
+/** A new STUDENT account registered through the auth subgraph, as a client registers; its id. */
+export async function registerStudent(authGraphqlUrl: string, email: string): Promise<string> {
+  const res = await gql(authGraphqlUrl, `mutation($i: RegisterInput!) { register(input: $i) { user { id } } }`, { i: { email, password: 'a long enough passphrase', displayName: email } });
+  if (!res.data) throw new Error(JSON.stringify(res.errors));
+  return res.data.register.user.id as string;
+}
+
+/** The data of a job once it is on the queue (e.g. an event the outbox relay moves), or an error after `timeoutMs`. */
+export async function jobOnQueue(queue: Queue, jobId: string, timeoutMs = 10_000): Promise<unknown> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = await queue.getJob(jobId);
+    if (job) return job.data;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} never reached queue ${queue.name}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** The code of the first error, for terse assertions. */

@@ -13,14 +13,13 @@ import {
   type DomainEvent,
   type Env,
   type Identity,
-  IdentitySigner,
   InternalCallError,
   InternalClient,
   type MikroORM,
   notifyQueue,
   type RunningSubgraph,
 } from '@ai-teacher/shared';
-import { createTestDatabase, createTestRedis, freePort, gql, tempDir, type TestDatabase, type TestRedis } from '@ai-teacher/shared/testing';
+import { createTestDatabase, createTestRedis, freePort, jobOnQueue, registerStudent, signedOp, tempDir, type TestDatabase, type TestRedis } from '@ai-teacher/shared/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { CourseMembersClient, courseMembersRoute } from '../src/contracts.ts';
@@ -44,18 +43,8 @@ let courseId: string;
 let otherCourseId: string;
 
 /** An operation on academic over HTTP, signed as the router signs it. */
-async function asAdmin(query: string, variables: Record<string, unknown> = {}): Promise<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const headers = await new IdentitySigner(secret).headers({ identity: admin, requestId: 'test', clientIp: '127.0.0.1' });
-  const res = await gql(academic.graphqlUrl, query, variables, { headers });
-  if (res.errors) throw new Error(JSON.stringify(res.errors));
-  return res.data!;
-}
-
-async function student(email: string): Promise<string> {
-  const res = await gql(auth.graphqlUrl, `mutation($i: RegisterInput!) { register(input: $i) { user { id } } }`, { i: { email, password: 'a long enough passphrase', displayName: email } });
-  if (!res.data) throw new Error(JSON.stringify(res.errors));
-  return res.data.register.user.id;
-}
+const asAdmin = (query: string, variables: Record<string, unknown> = {}) => signedOp(academic.graphqlUrl, secret, admin, query, variables);
+const student = (email: string) => registerStudent(auth.graphqlUrl, email);
 
 /** The ENROLLED events in academic's outbox for a course (all of them, or one student's). */
 async function enrolledEvents(course: string, userId?: string): Promise<DomainEvent[]> {
@@ -68,15 +57,7 @@ async function enrolledEvents(course: string, userId?: string): Promise<DomainEv
 }
 
 /** Waits until the relay has put the event on the notify queue (kicked after the commit). */
-async function onQueue(event: DomainEvent): Promise<unknown> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const job = await notify.getJob(notifyQueue.jobId(event));
-    if (job) return job.data;
-    if (Date.now() > deadline) throw new Error(`event ${event.id} never reached the notify queue`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const onQueue = (event: DomainEvent) => jobOnQueue(notify, notifyQueue.jobId(event));
 
 const ENROLL = `mutation($c: ID!, $u: ID!) { enrollStudent(courseId: $c, userId: $u) { id } }`;
 const IMPORT = `mutation($d: String!) { importAcademicData(format: CSV, document: $d) { applied enrollmentsCreated errors { row field message } } }`;

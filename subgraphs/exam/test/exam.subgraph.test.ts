@@ -18,14 +18,13 @@ import {
   createSubgraph,
   type Env,
   type Identity,
-  IdentitySigner,
   InternalClient,
   loadConfig,
   type OpenedService,
   openService,
   type RunningSubgraph,
 } from '@ai-teacher/shared';
-import { createTestDatabase, createTestRedis, freePort, gql, tempDir, type TestDatabase, type TestRedis } from '@ai-teacher/shared/testing';
+import { createTestDatabase, createTestRedis, freePort, registerStudent, signedOp, tempDir, type TestDatabase, type TestRedis } from '@ai-teacher/shared/testing';
 import { examConfigSchema, type ExamConfig } from '../src/config.ts';
 import type { ExamContext } from '../src/context.ts';
 import { ExamLockClient } from '../src/contracts.ts';
@@ -68,18 +67,8 @@ async function run(query: string, variables: Record<string, unknown>, identity: 
 }
 
 /** An operation on academic over HTTP, signed as the router signs it. */
-async function academicOp(query: string, variables: Record<string, unknown>): Promise<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const headers = await new IdentitySigner(secret).headers({ identity: admin, requestId: 'test', clientIp: '127.0.0.1' });
-  const res = await gql(academic.graphqlUrl, query, variables, { headers });
-  if (res.errors) throw new Error(JSON.stringify(res.errors));
-  return res.data!;
-}
-
-async function register(email: string): Promise<Identity> {
-  const res = await gql(auth.graphqlUrl, `mutation($i: RegisterInput!) { register(input: $i) { user { id } } }`, { i: { email, password: 'a long enough passphrase', displayName: email } });
-  if (!res.data) throw new Error(JSON.stringify(res.errors));
-  return { userId: res.data.register.user.id, role: 'STUDENT' };
-}
+const academicOp = (query: string, variables: Record<string, unknown>) => signedOp(academic.graphqlUrl, secret, admin, query, variables);
+const register = async (email: string): Promise<Identity> => ({ userId: await registerStudent(auth.graphqlUrl, email), role: 'STUDENT' });
 
 const ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) {
   __typename

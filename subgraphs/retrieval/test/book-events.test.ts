@@ -19,7 +19,6 @@ import {
   type DomainEvent,
   type Env,
   type Identity,
-  IdentitySigner,
   loadConfig,
   notifyQueue,
   type OpenedService,
@@ -29,7 +28,7 @@ import {
   type RunningWorkers,
   UnrecoverableError,
 } from '@ai-teacher/shared';
-import { createTestDatabase, createTestRedis, freePort, gql, tempDir, type TestDatabase, type TestRedis } from '@ai-teacher/shared/testing';
+import { createTestDatabase, createTestRedis, freePort, jobOnQueue, signedHeaders, signedOp, tempDir, type TestDatabase, type TestRedis } from '@ai-teacher/shared/testing';
 import { type Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { bookFileKey } from '../src/blob/keys.ts';
@@ -58,15 +57,8 @@ let notify: Queue;
 let ingestQueue: Queue;
 let courseId: string;
 
-async function signed(identity: Identity): Promise<Record<string, string>> {
-  return new IdentitySigner(secret).headers({ identity, requestId: randomBytes(8).toString('hex'), clientIp: '127.0.0.1' });
-}
-
-async function academicOp(query: string, variables: Record<string, unknown>): Promise<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const res = await gql(academic.graphqlUrl, query, variables, { headers: await signed({ userId: '00000000-0000-4000-8000-00000000a0a0', role: 'ADMIN' }) });
-  if (res.errors) throw new Error(JSON.stringify(res.errors));
-  return res.data!;
-}
+const signed = (identity: Identity) => signedHeaders(secret, identity);
+const academicOp = (query: string, variables: Record<string, unknown>) => signedOp(academic.graphqlUrl, secret, { userId: '00000000-0000-4000-8000-00000000a0a0', role: 'ADMIN' }, query, variables);
 
 const newBook = async (title: string): Promise<string> =>
   (await academicOp(`mutation($c: ID!, $t: String!) { createBook(courseId: $c, title: $t, authors: ["OpenStax"]) { id } }`, { c: courseId, t: title })).createBook.id;
@@ -100,15 +92,7 @@ async function eventsOf(bookId: string): Promise<DomainEvent[]> {
   return rows.map((r) => r.event);
 }
 
-async function onQueue(event: DomainEvent): Promise<unknown> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const job = await notify.getJob(notifyQueue.jobId(event));
-    if (job) return job.data;
-    if (Date.now() > deadline) throw new Error(`event ${event.id} never reached the notify queue`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const onQueue = (event: DomainEvent) => jobOnQueue(notify, notifyQueue.jobId(event));
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(join(files, file))).digest('hex');
 const payloadFor = (bookId: string, file: string): IngestBookPayload => ({ bookId, fileSha256: sha256(file), blobKey: bookFileKey(bookId, sha256(file)) });
