@@ -8,11 +8,19 @@ export type { Redis };
  * workers need `maxRetriesPerRequest: null` and block on their connection, so they get their own.
  * BullMQ prefixes its keys itself, so worker connections get no ioredis keyPrefix.
  */
+/**
+ * A Redis that accepts connections but stops answering must fail a request, not hang it (and hold
+ * what it holds, e.g. an outbox row lock) for ever. Worker connections block by design: none there.
+ */
+const COMMAND_TIMEOUT_MS = 5_000;
+
 export function createRedis(config: RedisConfig, role: 'client' | 'worker' | 'queue' = 'client', extra: RedisOptions = {}): Redis {
   const options: RedisOptions =
     role === 'client'
-      ? { keyPrefix: config.REDIS_KEY_PREFIX, maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: 5_000 }
-      : { maxRetriesPerRequest: role === 'worker' ? null : 2, enableReadyCheck: role !== 'worker', connectTimeout: 5_000 };
+      ? { keyPrefix: config.REDIS_KEY_PREFIX, maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: 5_000, commandTimeout: COMMAND_TIMEOUT_MS }
+      : role === 'worker'
+        ? { maxRetriesPerRequest: null, enableReadyCheck: false, connectTimeout: 5_000 }
+        : { maxRetriesPerRequest: 2, enableReadyCheck: true, connectTimeout: 5_000, commandTimeout: COMMAND_TIMEOUT_MS };
   return new Redis(config.REDIS_URL, { lazyConnect: false, ...options, ...extra });
 }
 

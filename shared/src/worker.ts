@@ -16,6 +16,14 @@ export { UnrecoverableError };
 export const workerConfigSchema = coreConfigSchema.extend(identitySchema.shape).extend({
   WORKERS_PORT: zc.port.default(4010),
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(2),
+  /**
+   * A running job's lock (renewed while it runs); a worker that dies holds it this long at most,
+   * then the stalled-job check (every WORKER_STALLED_INTERVAL_MS) hands the job to another worker.
+   */
+  WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(1_000).default(30_000),
+  WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
+  /** How often one job may stall (its worker died) before it fails; handlers are idempotent, so a few are safe. */
+  WORKER_MAX_STALLED_COUNT: z.coerce.number().int().min(0).default(3),
 });
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;
 
@@ -112,6 +120,9 @@ export async function createWorkers(definitions: WorkerDefinition[], opts: { nam
         connection,
         prefix: bullPrefix(config.REDIS_KEY_PREFIX),
         concurrency: h.concurrency ?? config.WORKER_CONCURRENCY,
+        lockDuration: config.WORKER_LOCK_DURATION_MS,
+        stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
+        maxStalledCount: config.WORKER_MAX_STALLED_COUNT,
       });
       worker.on('completed', (job) => {
         jobs.inc({ queue: h.queue, outcome: 'completed' });

@@ -1,6 +1,6 @@
-// Starts every subgraph listed in supergraph.yaml, the workers and the router in this process on
-// free ports, against a fresh database and Redis prefix, the way `npm start` wires them (only the
-// ports and stores differ). A new subgraph is picked up with no edit here: its src/subgraph.ts
+// Starts every subgraph listed in supergraph.yaml, the workers (unless `workers: false`) and the
+// router in this process on free ports, against a fresh database and Redis prefix, the way
+// `npm start` wires them (only the ports and stores differ). A new subgraph is picked up with no edit here: its src/subgraph.ts
 // default-exports its definition, and it finds other subgraphs through `<NAME>_INTERNAL_URL`.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -38,11 +38,26 @@ async function definitionOf(name: string): Promise<SubgraphDefinition<never, unk
   return mod.default;
 }
 
+export interface StackOptions {
+  env?: Env;
+  routerEnv?: Env;
+  tutorEnv?: Env;
+  subgraphEnv?: Record<string, Env>;
+  /** false: no in-process workers (a test runs the worker process itself); default true. */
+  workers?: boolean;
+}
+
+/** A stack started with `workers: false`: nothing consumes the queues until the test starts a worker. */
+export type StackWithoutWorkers = Omit<Stack, 'workers'> & { workers: null };
+
 /**
  * `env` goes to every process; `subgraphEnv[name]` to one subgraph only (`tutorEnv` is
  * `subgraphEnv.tutor`); `routerEnv` to the router.
  */
-export async function startStack(overrides: { env?: Env; routerEnv?: Env; tutorEnv?: Env; subgraphEnv?: Record<string, Env> } = {}): Promise<Stack> {
+export async function startStack(overrides?: StackOptions & { workers?: true }): Promise<Stack>;
+export async function startStack(overrides: StackOptions & { workers: false }): Promise<StackWithoutWorkers>;
+export async function startStack(overrides: StackOptions): Promise<Stack | StackWithoutWorkers>;
+export async function startStack(overrides: StackOptions = {}): Promise<Stack | StackWithoutWorkers> {
   const db = await createTestDatabase();
   const redis = await createTestRedis();
   const dataDir = tempDir();
@@ -88,7 +103,7 @@ export async function startStack(overrides: { env?: Env; routerEnv?: Env; tutorE
     );
     const failed = started.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
-    workers = await createWorkers(await workerDefinitions(), { env: { ...env, WORKERS_PORT: '0' } });
+    if (overrides.workers !== false) workers = await createWorkers(await workerDefinitions(), { env: { ...env, WORKERS_PORT: '0' } });
     router = await startRouter({ ...env, ...overrides.routerEnv });
   } catch (err) {
     await stopServices();
@@ -107,7 +122,7 @@ export async function startStack(overrides: { env?: Env; routerEnv?: Env; tutorE
     academic: get('academic'),
     retrieval: get('retrieval'),
     tutor: get('tutor'),
-    workers,
+    workers: workers ?? null,
     routerUrl: router.graphqlUrl,
     authUrl: get('auth').graphqlUrl,
     identitySecret,
