@@ -11,7 +11,7 @@ import { repoRoot } from '@ai-teacher/shared';
 import { gql } from '@ai-teacher/shared/testing';
 import pg from 'pg';
 import { PasswordHasher } from '../subgraphs/auth/src/services/password.service.ts';
-import { startBenchStackAsAdmin, uploadBook, waitIngested } from './lib.ts';
+import { percentile, pool, startBenchStackAsAdmin, uploadBook, waitIngested } from './lib.ts';
 
 const STUDENTS = Number(process.env.BENCH_STUDENTS ?? 500);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 100);
@@ -27,19 +27,6 @@ const SAVE = `mutation($a: ID!, $i: ID!, $o: ID, $t: String) { saveExamAnswer(at
 const SUBMIT = `mutation($a: ID!) { submitExamAttempt(attemptId: $a) { id status } }`;
 const ATTEMPT = `query($id: ID!) { examAttempt(id: $id) { id status answers { optionId text item { id } } } }`;
 
-const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
-
-/** Runs `fn` over `xs` with at most `limit` calls in flight. */
-async function pool<T>(xs: T[], limit: number, fn: (x: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < xs.length) {
-      const i = next++;
-      await fn(xs[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, xs.length) }, lane));
-}
 
 /** Latencies and failures of one operation. */
 class Timings {

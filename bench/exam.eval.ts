@@ -15,7 +15,7 @@ import { NEAR_DUPLICATE_THRESHOLD, promptSimilarity } from '../subgraphs/exam/sr
 import { collapse, containsTerm } from '../subgraphs/exam/src/generation/text.ts';
 import { cleanPages } from '../subgraphs/retrieval/src/ingest/clean.ts';
 import { extractPdfText } from '../subgraphs/retrieval/src/ingest/pdf-text.ts';
-import { startBenchStackAsAdmin, type TextbookKey, textbookCourses } from './lib.ts';
+import { pool, startBenchStackAsAdmin, type TextbookKey, textbookCourses } from './lib.ts';
 
 const MC = Number(process.env.EVAL_MC ?? 10);
 const SA = Number(process.env.EVAL_SA ?? 2);
@@ -61,20 +61,6 @@ interface Result extends Job {
   outsidePages: number;
   widerCitation: number;
   failures: string[];
-}
-
-/** Runs `fn` over `xs` with at most `limit` calls in flight, results in input order. */
-async function pool<T, R>(xs: T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(xs.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < xs.length) {
-      const i = next++;
-      out[i] = await fn(xs[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, xs.length) }, lane));
-  return out;
 }
 
 /** Chapters of a book from its modules file: [number, title, first page, last page]. */

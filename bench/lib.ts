@@ -157,3 +157,20 @@ export async function textbookCourses(admin: Awaited<ReturnType<typeof startBenc
   }
   return out;
 }
+
+/** The p-th percentile of an ascending list (nearest rank); NaN when empty. */
+export const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
+
+/** `fn` over every element with at most `limit` calls in flight; the results in input order. */
+export async function pool<T, R>(xs: T[], limit: number, fn: (x: T, i: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(xs.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < xs.length) {
+      const i = next++;
+      out[i] = await fn(xs[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, xs.length) }, lane));
+  return out;
+}

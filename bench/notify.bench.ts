@@ -12,7 +12,7 @@ import { type Client, createClient } from 'graphql-ws';
 import pg from 'pg';
 import { WebSocket } from 'ws';
 import { PasswordHasher } from '../subgraphs/auth/src/services/password.service.ts';
-import { startBenchStackAsAdmin } from './lib.ts';
+import { percentile, pool, startBenchStackAsAdmin } from './lib.ts';
 
 const STUDENTS = Number(process.env.BENCH_STUDENTS ?? 10_000);
 const SUBSCRIBERS = Math.min(STUDENTS, Number(process.env.BENCH_SUBSCRIBERS ?? 1_000));
@@ -23,19 +23,6 @@ const STUDENT_PASSWORD = 'notify bench shared secret 9';
 const ANNOUNCE = `mutation($c: ID!, $t: String!, $b: String!) { announce(courseId: $c, title: $t, body: $b) }`;
 const ADDED = `subscription { notificationAdded { id kind title } }`;
 
-const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
-
-/** Runs `fn` over `xs` with at most `limit` calls in flight. */
-async function pool<T>(xs: T[], limit: number, fn: (x: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < xs.length) {
-      const i = next++;
-      await fn(xs[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, xs.length) }, lane));
-}
 
 const { stack, token: adminToken, run } = await startBenchStackAsAdmin({ ANNOUNCE_PER_HOUR: '1000' });
 const sockets: Client[] = [];
