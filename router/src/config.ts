@@ -11,8 +11,18 @@ export const routerConfigSchema = baseSchema
     SUPERGRAPH_PATH: z.string().optional(),
     /** Where the auth subgraph serves its public keys. */
     AUTH_JWKS_URL: z.url().default('http://127.0.0.1:4001/.well-known/jwks.json'),
-    /** Comma-separated origins allowed by CORS, or * for any (tokens travel in headers, not cookies). */
-    CORS_ORIGINS: z.string().default('*'),
+    /**
+     * Comma-separated origins allowed by CORS, or * for any. Unset: any origin in development, none
+     * (same origin only) in production.
+     */
+    CORS_ORIGINS: z.string().optional(),
+    /** Operation limits (see router/src/limits.ts). */
+    OP_MAX_DEPTH: z.coerce.number().int().positive().default(10),
+    OP_MAX_ALIASES: z.coerce.number().int().min(0).default(15),
+    OP_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(20),
+    OP_MAX_TOKENS: z.coerce.number().int().positive().default(2_000),
+    OP_MAX_ROOT_FIELDS: z.coerce.number().int().positive().default(10),
+    OP_MAX_FIELD_REPEATS: z.coerce.number().int().positive().default(3),
     GRAPHQL_BODY_LIMIT: z.string().default('10mb'),
     /** Largest file accepted in a GraphQL multipart request (book PDFs). */
     UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(100 * 1024 * 1024),

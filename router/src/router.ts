@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import graphqlUploadExpress from 'graphql-upload/graphqlUploadExpress.mjs';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
@@ -37,6 +37,7 @@ import { GraphQLError } from 'graphql';
 import { decodeJwt } from 'jose';
 import { Counter, Gauge } from 'prom-client';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { operationLimits } from './limits.ts';
 import { AccessTokenVerifier, bearerToken, InvalidTokenError, KeysUnavailableError } from './access-token.ts';
 import { type RouterConfig, routerConfigSchema } from './config.ts';
 import { attachSubscriptions } from './subscriptions.ts';
@@ -156,8 +157,19 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
   });
   new Gauge({ name: 'graphql_subscriptions_active', help: 'Open client subscriptions on this router', registers: [metrics.registry], collect() { this.set(subscriptions.active()); } });
 
+  const limits = operationLimits({
+    maxDepth: config.OP_MAX_DEPTH,
+    maxAliases: config.OP_MAX_ALIASES,
+    maxDirectives: config.OP_MAX_DIRECTIVES,
+    maxTokens: config.OP_MAX_TOKENS,
+    maxRootFields: config.OP_MAX_ROOT_FIELDS,
+    maxFieldRepeats: config.OP_MAX_FIELD_REPEATS,
+    blockSuggestions: isProduction,
+  });
   const server = new ApolloServer<RouterContext>({
     gateway,
+    validationRules: limits.validationRules,
+    allowBatchedHttpRequests: false,
     csrfPrevention: true,
     stopOnTerminationSignals: false, // shutdown is ordered by stopOnSignals()
     introspection: !isProduction,
@@ -168,13 +180,15 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
       ApolloServerPluginDrainHttpServer({ httpServer }),
       isProduction ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
       operationMetricsPlugin(metrics),
+      ...(limits.plugins as ApolloServerPlugin<RouterContext>[]),
     ],
   });
   await server.start();
 
   app.use(httpMetricsMiddleware(metrics));
   mountOps(app, { metrics, isShuttingDown: () => shuttingDown, ready: async () => ({ gateway: true }) });
-  const origins = config.CORS_ORIGINS === '*' ? true : config.CORS_ORIGINS.split(',').map((o) => o.trim());
+  const corsSetting = config.CORS_ORIGINS ?? (isProduction ? '' : '*');
+  const origins = corsSetting === '*' ? true : corsSetting ? corsSetting.split(',').map((o) => o.trim()) : false;
   app.use(
     '/graphql',
     cors({ origin: origins, exposedHeaders: ['x-request-id'], maxAge: 600 }),

@@ -1,0 +1,89 @@
+// Operation limits on the public endpoint: an operation that asks for too much is refused before
+// any subgraph is called (50 aliased `register` fields used to create 50 accounts), batched HTTP
+// requests are refused, and CORS is closed by default in production.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { errorCode, type GraphQLResponse } from '@ai-teacher/shared/testing';
+import pg from 'pg';
+import { LOGIN, ME, newEmail, registerUser, startStack, type Stack } from '../support/stack.ts';
+
+let stack: Stack;
+let token: string;
+
+beforeAll(async () => {
+  stack = await startStack();
+  token = (await registerUser(stack)).accessToken;
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+function expectLimit(res: GraphQLResponse<unknown>, limit?: string) {
+  expect(errorCode(res)).toBe('GRAPHQL_VALIDATION_FAILED');
+  expect(res.data ?? null).toBeNull();
+  if (limit) expect(res.errors!.some((e) => e.extensions?.limit === limit)).toBe(true);
+}
+
+async function usersNamed(prefix: string): Promise<number> {
+  const db = new pg.Client({ connectionString: stack.env.DATABASE_URL });
+  await db.connect();
+  try {
+    return (await db.query(`select count(*)::int as n from auth.users where email like $1`, [`${prefix}%`])).rows[0].n as number;
+  } finally {
+    await db.end();
+  }
+}
+
+describe('operation limits', () => {
+  it('refuses 50 aliased register fields and creates no account', async () => {
+    const prefix = `alias-${Date.now()}-`;
+    const fields = Array.from({ length: 50 }, (_, i) => `r${i}: register(input: { email: "${prefix}${i}@uni.test", password: "a long enough passphrase", displayName: "x" }) { user { id } }`);
+    expectLimit(await stack.query(`mutation { ${fields.join(' ')} }`));
+    expect(await usersNamed(prefix)).toBe(0);
+  });
+
+  it('allows one sign-in mutation per request, whatever the aliases', async () => {
+    const prefix = `two-${Date.now()}-`;
+    const two = `mutation { a: register(input: { email: "${prefix}a@uni.test", password: "a long enough passphrase", displayName: "x" }) { user { id } }
+      b: login(input: { email: "${prefix}a@uni.test", password: "a long enough passphrase" }) { accessToken } }`;
+    expectLimit(await stack.query(two), 'signIn');
+    expect(await usersNamed(prefix)).toBe(0);
+    // One is fine (control).
+    expect((await stack.query(LOGIN, { input: { email: newEmail(), password: 'wrong password here' } })).errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses deep nesting, many aliases, many root fields, repeated fields, many directives and huge documents', async () => {
+    let deep = 'id';
+    for (let i = 0; i < 6; i++) deep = `departments { faculty { ${deep} } }`;
+    expectLimit(await stack.query(`{ faculties { ${deep} } }`, {}, token));
+    expectLimit(await stack.query(`{ ${Array.from({ length: 16 }, (_, i) => `m${i}: me { id }`).join(' ')} }`, {}, token));
+    expectLimit(await stack.query(`{ ${Array.from({ length: 11 }, (_, i) => `m${i}: me { id }`).join(' ')} }`, {}, token), 'rootFields');
+    expectLimit(await stack.query(`{ me { id id id id } }`, {}, token), 'fieldRepeats');
+    expectLimit(await stack.query(`{ me ${'@include(if: true) '.repeat(21)} { id } }`, {}, token));
+    expectLimit(await stack.query(`{ me { id ${'__typename '.repeat(1_000)} } }`, {}, token));
+    // Within the limits (control).
+    expect((await stack.query(`{ me { id email } faculties { departments { semesters { courses { id } } } } }`, {}, token)).errors).toBeUndefined();
+  });
+
+  it('refuses batched HTTP requests (an array of operations in one body)', async () => {
+    const res = await fetch(stack.routerUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify([{ query: ME }, { query: ME }]) });
+    expect(res.status).toBe(400);
+  });
+});
+
+describe('CORS', () => {
+  it('in development any origin may call; in production none unless CORS_ORIGINS lists it', async () => {
+    const preflight = (url: string) => fetch(url, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    expect((await preflight(stack.routerUrl)).headers.get('access-control-allow-origin')).toBe('https://evil.example');
+    const prod = await startStack({ routerEnv: { NODE_ENV: 'production' } });
+    const listed = await startStack({ routerEnv: { NODE_ENV: 'production', CORS_ORIGINS: 'https://app.uni.test' } });
+    try {
+      expect((await preflight(prod.routerUrl)).headers.get('access-control-allow-origin')).toBeNull();
+      expect((await preflight(listed.routerUrl)).headers.get('access-control-allow-origin')).toBeNull();
+      const ok = await fetch(listed.routerUrl, { method: 'OPTIONS', headers: { origin: 'https://app.uni.test', 'access-control-request-method': 'POST' } });
+      expect(ok.headers.get('access-control-allow-origin')).toBe('https://app.uni.test');
+    } finally {
+      await prod.stop();
+      await listed.stop();
+    }
+  }, 60_000);
+});
