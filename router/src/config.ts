@@ -31,5 +31,7 @@ export const routerConfigSchema = baseSchema
     SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
     /** Open subscriptions one WebSocket may hold; more are RATE_LIMITED. */
     WS_MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().positive().default(50),
+    /** Largest WebSocket message accepted; a larger one closes the socket. */
+    WS_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1_024).default(64 * 1024),
   });
 export type RouterConfig = z.infer<typeof routerConfigSchema>;

@@ -140,6 +140,16 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
   const httpServer: Server = createServer(app);
   let shuttingDown = false;
 
+  const limits = operationLimits({
+    maxDepth: config.OP_MAX_DEPTH,
+    maxAliases: config.OP_MAX_ALIASES,
+    maxDirectives: config.OP_MAX_DIRECTIVES,
+    maxTokens: config.OP_MAX_TOKENS,
+    maxRootFields: config.OP_MAX_ROOT_FIELDS,
+    maxFieldRepeats: config.OP_MAX_FIELD_REPEATS,
+    blockSuggestions: isProduction,
+  });
+
   // Subscriptions (graphql-ws) share the endpoint; their plans run on the same data sources.
   const subscriptionEvents = new Counter({ name: 'graphql_subscription_events_total', help: 'Subscription events sent to clients', registers: [metrics.registry] });
   const subgraphUrls = supergraphRoutingUrls(supergraphSdl, urlOverrides);
@@ -154,18 +164,12 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
     logger: logger.child({ component: 'subscriptions' }),
     onEvent: () => subscriptionEvents.inc(),
     maxPerSocket: config.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
+    maxMessageBytes: config.WS_MAX_MESSAGE_BYTES,
+    validationRules: limits.validationRules,
+    hideSuggestions: isProduction,
   });
   new Gauge({ name: 'graphql_subscriptions_active', help: 'Open client subscriptions on this router', registers: [metrics.registry], collect() { this.set(subscriptions.active()); } });
 
-  const limits = operationLimits({
-    maxDepth: config.OP_MAX_DEPTH,
-    maxAliases: config.OP_MAX_ALIASES,
-    maxDirectives: config.OP_MAX_DIRECTIVES,
-    maxTokens: config.OP_MAX_TOKENS,
-    maxRootFields: config.OP_MAX_ROOT_FIELDS,
-    maxFieldRepeats: config.OP_MAX_FIELD_REPEATS,
-    blockSuggestions: isProduction,
-  });
   const server = new ApolloServer<RouterContext>({
     gateway,
     validationRules: limits.validationRules,

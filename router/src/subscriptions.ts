@@ -14,7 +14,7 @@ import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import { operationFromDocument, type Schema, Supergraph } from '@apollo/federation-internals';
 import { type FetchNode, type PlanNode, type QueryPlan, QueryPlanner } from '@apollo/query-planner';
 import { FORWARDED_EXTENSION, type Identity, type IdentitySigner, type Logger } from '@ai-teacher/shared';
-import { type ExecutionArgs, type ExecutionResult, GraphQLError, type GraphQLFormattedError, type GraphQLSchema, print } from 'graphql';
+import { type ExecutionArgs, type ExecutionResult, GraphQLError, type GraphQLFormattedError, type GraphQLSchema, print, specifiedRules, validate, type ValidationRule } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -44,6 +44,12 @@ export interface SubscriptionOptions {
   onEvent?: () => void;
   /** Open subscriptions one socket may hold. */
   maxPerSocket: number;
+  /** Largest WebSocket message accepted (bytes); larger ones close the socket (1009). */
+  maxMessageBytes: number;
+  /** Validation rules beyond graphql-js's own (the router's operation limits). */
+  validationRules: ValidationRule[];
+  /** Production: error messages carry no "Did you mean" hints. */
+  hideSuggestions: boolean;
 }
 
 type SocketExtra = { identity?: Identity; clientIp?: string; expiresAt?: number };
@@ -148,10 +154,16 @@ export function attachSubscriptions(opts: SubscriptionOptions): RunningSubscript
     return result as ExecutionResult;
   }
 
-  const wss = new WebSocketServer({ server: opts.httpServer, path: '/graphql' });
+  // The ws default would accept 100 MiB messages: a subscription message is a small document.
+  const wss = new WebSocketServer({ server: opts.httpServer, path: '/graphql', maxPayload: opts.maxMessageBytes });
   const server = useServer<Record<string, unknown> | undefined, SocketExtra>(
     {
       schema: apiGraphQLSchema,
+      // The same operation limits as over HTTP; in production, no schema hints in the errors.
+      validate: (schema, document) => {
+        const errors = validate(schema, document, [...specifiedRules, ...opts.validationRules]);
+        return opts.hideSuggestions ? errors.map(withoutSuggestions) : errors;
+      },
       // A socket must present a valid access token: anonymous or invalid sockets are closed (4403).
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.authorization;
@@ -189,6 +201,12 @@ export function attachSubscriptions(opts: SubscriptionOptions): RunningSubscript
       await Promise.all([...clients.values()].map((c) => c.dispose()));
     },
   };
+}
+
+/** graphql-js appends "Did you mean …?" from the schema; production does not reveal the schema. */
+function withoutSuggestions(e: GraphQLError): GraphQLError {
+  const i = e.message.indexOf(' Did you mean ');
+  return i < 0 ? e : new GraphQLError(e.message.slice(0, i), { nodes: e.nodes ?? null, ...(e.extensions ? { extensions: e.extensions } : {}) });
 }
 
 function toGraphQLError(e: GraphQLFormattedError): GraphQLError {

@@ -4,6 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { errorCode, type GraphQLResponse } from '@ai-teacher/shared/testing';
 import pg from 'pg';
+import { WebSocket } from 'ws';
+import { collect, wsClient } from '../support/course.ts';
 import { LOGIN, ME, newEmail, registerUser, startStack, type Stack } from '../support/stack.ts';
 
 let stack: Stack;
@@ -67,6 +69,29 @@ describe('operation limits', () => {
   it('refuses batched HTTP requests (an array of operations in one body)', async () => {
     const res = await fetch(stack.routerUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify([{ query: ME }, { query: ME }]) });
     expect(res.status).toBe(400);
+  });
+});
+
+describe('WebSocket', () => {
+  it('closes a socket that sends a message over the size cap (a 1 MB connection_init)', async () => {
+    const socket = new WebSocket(stack.routerUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}`, junk: 'x'.repeat(1_000_000) } }));
+    expect(await closed).toBe(1009);
+  });
+
+  it('applies the same operation limits to subscriptions', async () => {
+    const client = wsClient(stack.routerUrl, token);
+    try {
+      const results = await collect(client, `subscription { notificationAdded { id id id id } }`, {}, (r) => r.length > 0, 5_000).catch((err: unknown) => [{ errors: err }]);
+      expect(JSON.stringify(results)).toMatch(/repeated more than 3 times/);
+    } finally {
+      await client.dispose();
+    }
   });
 });
 
