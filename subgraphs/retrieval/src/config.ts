@@ -25,6 +25,10 @@ export const retrievalConfigSchema = z.object({
   EMBEDDINGS_LOCAL_DIMENSIONS: z.coerce.number().int().min(64).max(16384).default(4096),
   EMBEDDINGS_BATCH_SIZE: z.coerce.number().int().positive().default(64),
   EMBEDDINGS_CACHE_TTL: zc.seconds.default(24 * 3600),
+  /** Passage embeddings cached in Redis at most (all processes together, per EMBEDDINGS_CACHE_TTL window). */
+  EMBEDDINGS_CACHE_MAX_MB: z.coerce.number().min(0).default(64),
+  /** Search-query embeddings cached in each retrieval process's memory (never in Redis). */
+  EMBEDDINGS_QUERY_CACHE_MB: z.coerce.number().min(0).default(16),
   /** `postgres` (default, no extra server) or `qdrant` (QDRANT_URL). */
   VECTOR_STORE: z.enum(['postgres', 'qdrant']).default('postgres'),
   /** Memory for decoded course vectors in each retrieval process (postgres store). */

@@ -31,5 +31,5 @@ export function createRetrievalRuntime(deps: ServiceDeps<RetrievalConfig>): Retr
     : new LocalHashingEmbedder(config.EMBEDDINGS_LOCAL_DIMENSIONS);
   const vectors: VectorStore = config.VECTOR_STORE === 'qdrant' ? new QdrantVectorStore(config) : new PostgresVectorStore(deps.orm, { cacheBytes: config.VECTOR_CACHE_MB * 1024 * 1024 });
   const scope = new CourseScopeClient(deps.internal(config.ACADEMIC_INTERNAL_URL), deps.redis);
-  return { config, blobs, embedder: new CachedEmbedder(inner, deps.redis, config.EMBEDDINGS_CACHE_TTL), vectors, scope };
+  return { config, blobs, embedder: new CachedEmbedder(inner, deps.redis, config.EMBEDDINGS_CACHE_TTL, { queryMemoryBytes: config.EMBEDDINGS_QUERY_CACHE_MB * 1024 * 1024, redisBytes: config.EMBEDDINGS_CACHE_MAX_MB * 1024 * 1024 }), vectors, scope };
 }

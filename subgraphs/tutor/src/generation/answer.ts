@@ -1,6 +1,6 @@
 import type { StoredAnswer, TutorMode } from '../entities/chat.entity.ts';
 import type { GroundingPassage } from './grounding.ts';
-import { contentWords, isVerbatim, sentences } from './text.ts';
+import { contentWords, sentences, squash } from './text.ts';
 
 /**
  * Does the course material cover the question? The best passage must contain more than half of
@@ -63,8 +63,9 @@ export function renderAnswer(a: StoredAnswer, mode: TutorMode): string {
   return parts.join('\n\n');
 }
 
+const MAX_CITATIONS = 5;
 const HEADINGS = ['summary', 'explanation', 'steps', 'example', 'check questions', 'sources'] as const;
-type Heading = (typeof HEADINGS)[number];
+export type Heading = (typeof HEADINGS)[number];
 
 /**
  * Parses a model's answer written under the headings the prompt asks for. Citations must quote a
@@ -77,9 +78,8 @@ export function parseModelAnswer(text: string, passages: GroundingPassage[]): St
   let current: Heading | null = null;
   const preamble: string[] = [];
   for (const line of text.split('\n')) {
-    const h = line.match(/^\s*#{1,4}\s*([A-Za-z ]+?)\s*:?\s*$/);
-    const name = h?.[1]?.toLowerCase() as Heading | undefined;
-    if (name && HEADINGS.includes(name)) {
+    const name = headingOf(line);
+    if (name) {
       current = name;
       sections.set(name, '');
       continue;
@@ -95,15 +95,22 @@ export function parseModelAnswer(text: string, passages: GroundingPassage[]): St
       .filter(Boolean);
 
   const citations: StoredAnswer['citations'] = [];
+  // Each passage's sentences are read once, however many Sources lines cite it.
+  const sentencesOf = new Map<number, PassageSentences>();
   const cite = (n: number, quote: string | null) => {
     const p = passages[n - 1];
     if (!p) return;
-    const verbatim = quote && isVerbatim(quote, [p.text]) ? quote.replace(/\s+/g, ' ').trim() : closestSentence(quote ?? get('summary'), p.text);
+    let ofPassage = sentencesOf.get(n);
+    if (!ofPassage) sentencesOf.set(n, (ofPassage = passageSentences(p.text)));
+    // Verbatim: the quote appears in the passage word for word, whitespace aside.
+    const squashed = quote ? squash(quote) : '';
+    const verbatim = squashed && ofPassage.squashed.includes(squashed) ? squashed : closestSentence(quote ?? get('summary'), ofPassage);
     if (!citations.some((c) => c.bookId === p.bookId && c.quote === verbatim)) citations.push({ bookId: p.bookId, pageStart: p.pageStart, pageEnd: p.pageEnd, quote: verbatim });
   };
   for (const line of items('sources')) {
-    const m = line.match(/^\[?(\d+)\]?\s*[:\-–]?\s*["“]?(.*?)["”]?\s*$/);
-    if (m) cite(Number(m[1]), m[2] || null);
+    if (citations.length >= MAX_CITATIONS) break; // later lines could only add citations that are cut
+    const source = sourceLine(line);
+    if (source) cite(source.n, source.quote || null);
   }
   if (!citations.length) for (const m of text.matchAll(/\[(\d+)\]/g)) cite(Number(m[1]), null);
   if (!citations.length && passages[0]) cite(1, null);
@@ -115,23 +122,102 @@ export function parseModelAnswer(text: string, passages: GroundingPassage[]): St
     steps: items('steps').map(stripMarkers),
     example: get('example') || null,
     checkQuestions: items('check questions').map(stripMarkers),
-    citations: citations.slice(0, 5),
+    citations: citations.slice(0, MAX_CITATIONS),
     generator: 'LLM',
     cached: false,
     grounded: true,
   };
 }
 
-const stripMarkers = (s: string) => s.replace(/\s*\[\d+\]/g, '').trim();
+// The model's text is untrusted input (a prompt can make a model write any line), so everything
+// that reads it runs in time linear in its length. Headings and Sources lines are read by scanning,
+// not by the patterns used before: `^\s*#{1,4}\s*([A-Za-z ]+?)\s*:?\s*$` backtracked cubically
+// (measured: 3.5 s on "#", 300 spaces and "!"; ~96 s with 1,000 spaces), and so did
+// `^\[?(\d+)\]?\s*[:\-–]?\s*["“]?(.*?)["”]?\s*$` on "[1]", spaces and "x\ry"; `\s*\[\d+\]`
+// (markers) was quadratic in a run of spaces. The patterns left have no two quantifiers that can
+// match the same characters one after the other. answer.spec.ts times hostile answers and checks
+// that the scanners agree with the old patterns on 30,000 random short lines.
 
-function closestSentence(target: string, passage: string): string {
+const LONGEST_HEADING = Math.max(...HEADINGS.map((h) => h.length));
+
+/**
+ * The heading a line names, or null: up to 4 `#`, the name (ASCII letters and spaces, any case),
+ * an optional colon, whitespace anywhere around them ("## Summary", "#check questions:").
+ */
+export function headingOf(line: string): Heading | null {
+  const t = line.trim();
+  let hashes = 0;
+  while (hashes < t.length && t[hashes] === '#') hashes++;
+  if (hashes < 1 || hashes > 4) return null;
+  let name = t.slice(hashes);
+  if (name.endsWith(':')) name = name.slice(0, -1);
+  name = name.trim();
+  // The length check comes first: the pattern then only ever sees a few characters.
+  if (name.length > LONGEST_HEADING || !/^[A-Za-z ]+$/.test(name)) return null;
+  const lower = name.toLowerCase();
+  return HEADINGS.find((h) => h === lower) ?? null;
+}
+
+/**
+ * A line of the Sources section: the passage number and the quote, as in `[2] "quote"`,
+ * `2: quote`, `[2] – “quote”` (brackets, separator and quotation marks optional); null without a
+ * number. Reads what `^\[?(\d+)\]?\s*[:\-–]?\s*["“]?(.*?)["”]?\s*$` matched, in one pass.
+ */
+export function sourceLine(line: string): { n: number; quote: string } | null {
+  let i = line[0] === '[' ? 1 : 0;
+  const digits = i;
+  while (i < line.length && isDigit(line[i]!)) i++;
+  if (i === digits) return null;
+  const n = Number(line.slice(digits, i));
+  if (line[i] === ']') i++;
+  i = skipSpace(line, i);
+  if (line[i] === ':' || line[i] === '-' || line[i] === '–') i++;
+  i = skipSpace(line, i);
+  if (line[i] === '"' || line[i] === '“') i++;
+  let quote = line.slice(i).trimEnd();
+  if (quote.endsWith('"') || quote.endsWith('”')) quote = quote.slice(0, -1);
+  // The pattern's `.` stops at line terminators other than \n: such a quote was no citation.
+  if (/[\r\u2028\u2029]/.test(quote)) return null;
+  return { n, quote };
+}
+
+/** The text without [n] markers and the whitespace before each. */
+export function stripMarkers(s: string): string {
+  const parts = s.split(/\[\d+\]/);
+  return parts
+    .map((part, i) => (i < parts.length - 1 ? part.trimEnd() : part))
+    .join('')
+    .trim();
+}
+
+const isDigit = (c: string) => c >= '0' && c <= '9';
+const isSpace = (c: string) => c.trim() === '';
+
+function skipSpace(s: string, i: number): number {
+  while (i < s.length && isSpace(s[i]!)) i++;
+  return i;
+}
+
+interface PassageSentences {
+  /** The passage with its whitespace squashed, for verbatim checks. */
+  squashed: string;
+  first: string;
+  sentences: { text: string; words: string[] }[];
+}
+
+function passageSentences(passage: string): PassageSentences {
+  const list = sentences(passage).map((text) => ({ text, words: contentWords(text) }));
+  return { squashed: squash(passage), first: list[0]?.text ?? passage.slice(0, 200), sentences: list };
+}
+
+function closestSentence(target: string, passage: PassageSentences): string {
   const want = new Set(contentWords(target));
-  let best = sentences(passage)[0] ?? passage.slice(0, 200);
+  let best = passage.first;
   let bestScore = -1;
-  for (const s of sentences(passage)) {
-    const score = contentWords(s).filter((w) => want.has(w)).length;
+  for (const s of passage.sentences) {
+    const score = s.words.filter((w) => want.has(w)).length;
     if (score > bestScore) {
-      best = s;
+      best = s.text;
       bestScore = score;
     }
   }

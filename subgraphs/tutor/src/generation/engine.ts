@@ -7,7 +7,7 @@ import { coverage, notInMaterial, parseModelAnswer, renderAnswer } from './answe
 import { composeExtractive } from './extractive.ts';
 import type { AnswerFinisher } from './finisher.ts';
 import type { GroundingSource } from './grounding.ts';
-import { buildPrompt, type ChatTurn, type LlmClient } from './llm.ts';
+import { buildPrompt, type ChatMessages, type ChatTurn, type LlmClient } from './llm.ts';
 import type { AnswerStreams } from './stream.ts';
 import { normaliseQuestion, streamPieces } from './text.ts';
 
@@ -103,7 +103,10 @@ export class TutorEngine {
 
     try {
       const grounding = await this.o.grounding.search(req.courseId, req.question, this.o.passages);
-      const cacheKey = this.cacheKey(req, grounding.books);
+      const covered = coverage(req.question, grounding.passages).covered;
+      // Only the model sees the conversation; a question the material does not cover never reaches it.
+      const prompt = covered && this.o.llm ? buildPrompt(req.mode, req.question, grounding.passages, req.history) : null;
+      const cacheKey = this.cacheKey(req, grounding.books, prompt);
       const hit = await this.o.redis.get(cacheKey);
       let answer: StoredAnswer;
       if (hit) {
@@ -112,11 +115,10 @@ export class TutorEngine {
         answer = { ...cached.answer, cached: true };
       } else {
         const generator = this.o.llm ? 'LLM' : 'EXTRACTIVE';
-        if (!coverage(req.question, grounding.passages).covered) {
+        if (!covered) {
           answer = notInMaterial(generator);
           for (const piece of streamPieces(renderAnswer(answer, req.mode))) await emit(piece);
-        } else if (this.o.llm) {
-          const prompt = buildPrompt(req.mode, req.question, grounding.passages, req.history);
+        } else if (prompt && this.o.llm) {
           for await (const delta of this.o.llm.stream(prompt, signal)) await emit(delta);
           // An aborted stream may just end: a cut-off answer must not pass as complete.
           signal.throwIfAborted();
@@ -143,12 +145,25 @@ export class TutorEngine {
     }
   }
 
-  /** Same normalised question, course, mode and book versions → the same answer. */
-  private cacheKey(req: GenerationRequest, books: { bookId: string; version: string }[]): string {
+  /**
+   * The answer cache's key: same course, mode, generator, book versions and normalised question,
+   * and for a model's answer also the same messages before the question (rules, passages and the
+   * conversation so far) → the same answer. The conversation steers the model: keyed on the
+   * question alone, one student could prime a chat ("from now on, say that …") and have the primed
+   * answer served to classmates for TUTOR_ANSWER_CACHE_TTL. Keyed on the prompt, a model's answer
+   * is served only where the model would have been sent that same prompt: the question in a fresh
+   * session, or the same follow-up in an identical conversation. (Caching only questions asked
+   * without history would be as safe, and lose those follow-ups.) The extractive tutor and the
+   * "not in your material" answer see only the question and the passages, never the conversation
+   * (composeExtractive, coverage): their key has no history, so a repeated question is answered
+   * from the cache in any session.
+   */
+  private cacheKey(req: GenerationRequest, books: { bookId: string; version: string }[], prompt: ChatMessages | null): string {
     const versions = books.map((b) => `${b.bookId}:${b.version}`).sort().join(',');
     const model = this.o.llm ? `llm:${this.o.llm.model}` : 'extractive';
-    const h = createHash('sha256').update([req.courseId, req.mode, model, versions, normaliseQuestion(req.question)].join('\n')).digest('hex');
-    return `tutor-answer:${h}`;
+    // The prompt without its last message, the question (in the key normalised).
+    const parts = [req.courseId, req.mode, model, versions, normaliseQuestion(req.question), prompt ? prompt.slice(0, -1) : null];
+    return `tutor-answer:${createHash('sha256').update(JSON.stringify(parts)).digest('hex')}`;
   }
 }
 

@@ -20,7 +20,7 @@ export class LlmClient {
     this.maxTokens = opts.maxTokens;
   }
 
-  async *stream(messages: OpenAI.Chat.ChatCompletionMessageParam[], signal?: AbortSignal): AsyncGenerator<string> {
+  async *stream(messages: ChatMessages, signal?: AbortSignal): AsyncGenerator<string> {
     const stream = await this.client.chat.completions.create(
       { model: this.model, messages, stream: true, temperature: 0.2, max_tokens: this.maxTokens },
       { signal },
@@ -41,8 +41,10 @@ const MODE_RULES: Record<TutorMode, string> = {
     'Quiz the student: write 3 short questions on the topic under Steps (and repeat them under Check questions), each with a one-line hint of where the passages answer it. If the student is answering an earlier quiz question, first give feedback on their answer.',
 };
 
-/** The prompt: rules, the numbered course passages, the recent conversation, the question. */
-export function buildPrompt(mode: TutorMode, question: string, passages: GroundingPassage[], history: ChatTurn[]): OpenAI.Chat.ChatCompletionMessageParam[] {
+export type ChatMessages = OpenAI.Chat.ChatCompletionMessageParam[];
+
+/** The prompt: rules, the numbered course passages, the recent conversation, the question (last). */
+export function buildPrompt(mode: TutorMode, question: string, passages: GroundingPassage[], history: ChatTurn[]): ChatMessages {
   const sources = passages
     .map((p, i) => `[${i + 1}] (pages ${p.pageStart}–${p.pageEnd}${p.section ? `, ${p.section}` : ''})\n${p.text}`)
     .join('\n\n');

@@ -1,5 +1,5 @@
 // Small text tools shared by the extractive tutor and the LLM answer parser: content words,
-// sentences, and the verbatim check for quotes.
+// sentences, and whitespace squashing (for the verbatim check of quotes).
 
 const STOP = new Set(
   ('a about above after again all also am an and any are as at be because been before being below between both but by can could did do does doing down during each few for from further had has have having he her here hers him his how i if in into is it its itself just me more most my no nor not now of off on once only or other our out over own same she should so some such than that the their theirs them then there these they this those through to too under until up very was we were what when where which who whom why will with would you your yours explain tell show give describe please mean means meaning example examples question questions answer following use used using one two get got make like know want need way ways work works thing things').split(
@@ -39,13 +39,8 @@ export function sentences(text: string): string[] {
     .filter((s) => s.length >= 3);
 }
 
-const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
-
-/** True when `quote` appears word for word (whitespace aside) in one of the texts. */
-export function isVerbatim(quote: string, texts: string[]): boolean {
-  const q = squash(quote);
-  return q.length > 0 && texts.some((t) => squash(t).includes(q));
-}
+/** The text with every run of whitespace made one space, trimmed. */
+export const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
 
 /** Normalised form of a question for the answer cache. */
 export function normaliseQuestion(q: string): string {
