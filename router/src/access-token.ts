@@ -1,4 +1,4 @@
-import { type Identity, isRole } from '@ai-teacher/shared';
+import { accessTokenRevoked, type Identity, isRole, type Redis } from '@ai-teacher/shared';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 
 /** Only asymmetric algorithms: a token signed with `none` or an HMAC key is refused outright. */
@@ -12,14 +12,27 @@ export function bearerToken(value: string): string | null {
 
 export class InvalidTokenError extends Error {}
 export class KeysUnavailableError extends Error {}
+/** Redis, where revocations are kept, does not answer: tokens cannot be checked, so none is accepted. */
+export class RevocationUnavailableError extends Error {}
+/** A valid token that auth has revoked: the user's role changed (refresh) or the sign-in ended. */
+export class RevokedTokenError extends Error {
+  readonly reason: 'role-changed' | 'signed-out';
+  constructor(reason: 'role-changed' | 'signed-out') {
+    super(`access token revoked (${reason})`);
+    this.reason = reason;
+  }
+}
 
 /** Verifies access tokens against the auth subgraph's JWKS (fetched lazily, cached, refetched on unknown `kid`). */
 export class AccessTokenVerifier {
   private readonly keys: JWTVerifyGetKey;
   private readonly issuer: string;
   private readonly audience: string;
+  private readonly redis: Redis | undefined;
 
-  constructor(opts: { jwksUrl: string; issuer: string; audience: string; keys?: JWTVerifyGetKey }) {
+  /** `redis`: where auth writes revocations (same REDIS_URL and REDIS_KEY_PREFIX). */
+  constructor(opts: { jwksUrl: string; issuer: string; audience: string; keys?: JWTVerifyGetKey; redis?: Redis }) {
+    this.redis = opts.redis;
     this.keys = opts.keys ?? createRemoteJWKSet(new URL(opts.jwksUrl), { timeoutDuration: 5_000, cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
     this.issuer = opts.issuer;
     this.audience = opts.audience;
@@ -43,6 +56,15 @@ export class AccessTokenVerifier {
       throw new InvalidTokenError(err instanceof Error ? err.message : 'invalid token');
     }
     if (typeof payload.sub !== 'string' || !isRole(payload.role)) throw new InvalidTokenError('token lacks subject or role');
+    if (this.redis) {
+      let revoked: Awaited<ReturnType<typeof accessTokenRevoked>>;
+      try {
+        revoked = await accessTokenRevoked(this.redis, { sub: payload.sub, sid: payload.sid, ver: payload.ver });
+      } catch {
+        throw new RevocationUnavailableError('revocation list unavailable');
+      }
+      if (revoked) throw new RevokedTokenError(revoked);
+    }
     return { userId: payload.sub, role: payload.role };
   }
 }

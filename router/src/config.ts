@@ -1,10 +1,12 @@
-import { baseSchema, httpSchema, identitySchema, jwtSchema, zc } from '@ai-teacher/shared';
+import { baseSchema, httpSchema, identitySchema, jwtSchema, redisSchema, zc } from '@ai-teacher/shared';
 import { z } from 'zod';
 
 export const routerConfigSchema = baseSchema
   .extend(httpSchema.shape)
   .extend(identitySchema.shape)
   .extend(jwtSchema.shape)
+  // The same REDIS_URL and REDIS_KEY_PREFIX as auth: access-token revocations are read there.
+  .extend(redisSchema.shape)
   .extend({
     PORT: zc.port.default(4000),
     /** The composed supergraph (`npm run compose` writes it). */

@@ -15,6 +15,7 @@ import {
   createErrorFormatter,
   createLogger,
   createMetrics,
+  createRedis,
   type Env,
   httpMetricsMiddleware,
   type Identity,
@@ -38,7 +39,7 @@ import { decodeJwt } from 'jose';
 import { Counter, Gauge } from 'prom-client';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { operationLimits } from './limits.ts';
-import { AccessTokenVerifier, bearerToken, InvalidTokenError, KeysUnavailableError } from './access-token.ts';
+import { AccessTokenVerifier, bearerToken, InvalidTokenError, KeysUnavailableError, RevocationUnavailableError, RevokedTokenError } from './access-token.ts';
 import { type RouterConfig, routerConfigSchema } from './config.ts';
 import { attachSubscriptions } from './subscriptions.ts';
 import { findUploads, multipartBody } from './upload-forwarding.ts';
@@ -116,7 +117,8 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
   const logger = createLogger('router', config.LOG_LEVEL);
   const metrics = createMetrics('router');
   const signer = new IdentitySigner(resolveIdentitySecret(config, config));
-  const verifier = new AccessTokenVerifier({ jwksUrl: config.AUTH_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
+  const redis = createRedis(config, 'client');
+  const verifier = new AccessTokenVerifier({ jwksUrl: config.AUTH_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, redis });
   const isProduction = config.NODE_ENV === 'production';
   const supergraphSdl = readFileSync(config.SUPERGRAPH_PATH ?? join(repoRoot, 'router', 'supergraph.graphql'), 'utf8');
   const urlOverrides = subgraphUrlOverrides(env);
@@ -221,7 +223,18 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
             logger.error('cannot fetch signing keys from the auth subgraph');
             throw new GraphQLError('Authentication is temporarily unavailable', { extensions: { code: 'INTERNAL', http: { status: 503 } } });
           }
+          if (err instanceof RevocationUnavailableError) {
+            logger.error('cannot read access-token revocations from Redis');
+            throw new GraphQLError('Authentication is temporarily unavailable', { extensions: { code: 'INTERNAL', http: { status: 503 } } });
+          }
           if (err instanceof InvalidTokenError) throw unauthenticated('Access token is invalid or expired');
+          if (err instanceof RevokedTokenError) {
+            // The client refreshes (refreshToken issues the current role) and retries; if the
+            // refresh fails too, the sign-in has ended and the user signs in again.
+            throw new GraphQLError('Access token was revoked (role change or sign-out); get a new one with refreshToken, or sign in again if that fails', {
+              extensions: { code: 'UNAUTHENTICATED', reason: 'TOKEN_REVOKED', http: { status: 401 } },
+            });
+          }
           throw err;
         }
       },
@@ -239,6 +252,7 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
       await subscriptions.dispose();
       await server.stop();
       await agent.close();
+      await redis.quit().catch(() => redis.disconnect());
       logger.info('stopped');
     })());
   return { url, graphqlUrl: `${url}/graphql`, config, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS, stop };

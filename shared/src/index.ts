@@ -13,6 +13,7 @@ export * from './request-context.ts';
 export * from './scalars.ts';
 export * from './service.ts';
 export * from './shutdown.ts';
+export * from './token-revocation.ts';
 export * from './subgraph/create.ts';
 export * from './subgraph/define.ts';
 export * from './subgraph/identity-middleware.ts';

@@ -1,6 +1,6 @@
 // AuthService against the real Postgres and Redis: what is stored, and what survives races.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createLogger, createOrm, createRedis, migrate, type MikroORM, type Redis, loadConfig } from '@ai-teacher/shared';
+import { createLogger, createOrm, createRedis, loadConfig, migrate, type MikroORM, type Redis, TokenRevocation } from '@ai-teacher/shared';
 import { createTestDatabase, createTestRedis, tempDir, type TestDatabase, type TestRedis } from '@ai-teacher/shared/testing';
 import pg from 'pg';
 import { authConfigSchema } from '../src/config.ts';
@@ -10,7 +10,9 @@ import { UserRepository } from '../src/repositories/user.repository.ts';
 import { AuthService } from '../src/services/auth.service.ts';
 import { LoginThrottle } from '../src/services/login-throttle.service.ts';
 import { PasswordHasher } from '../src/services/password.service.ts';
+import { RegistrationThrottle } from '../src/services/registration-throttle.service.ts';
 import { TokenService } from '../src/services/token.service.ts';
+import { newIp } from './harness.ts';
 
 let db: TestDatabase;
 let redisT: TestRedis;
@@ -31,6 +33,8 @@ function service(): AuthService {
     hasher,
     tokens,
     throttle: new LoginThrottle(redis, config),
+    registrations: new RegistrationThrottle(redis, config),
+    revocation: new TokenRevocation(redis, config.ACCESS_TOKEN_TTL),
     config,
     logger,
   });
@@ -44,7 +48,7 @@ beforeAll(async () => {
   // Two replicas starting at once: the advisory lock makes them take turns.
   const other = await createOrm(ormDefinition, dbConfig);
   const [a, b] = await Promise.all([migrate(orm, 'auth', db.url), migrate(other, 'auth', db.url)]);
-  expect([...a, ...b]).toEqual(['Migration20261127000000_init']);
+  expect([...a, ...b]).toEqual(['Migration20261127000000_init', 'Migration20261210000000_sessions']);
   await other.close();
   redis = createRedis({ REDIS_URL: redisT.url, REDIS_KEY_PREFIX: redisT.prefix });
   tokens = await TokenService.create(config, { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir.path });
@@ -72,7 +76,7 @@ describe('storage', () => {
   });
 
   it('stores an argon2id hash, never the password, and only a hash of refresh tokens', async () => {
-    const result = await service().register({ email: 'keeper@uni.test', password: 'stored safely please', displayName: 'S' });
+    const result = await service().register({ email: 'keeper@uni.test', password: 'stored safely please', displayName: 'S' }, newIp());
     const { rows: users } = await sql.query('select password_hash from auth.users where id = $1', [result.user.id]);
     expect(users[0].password_hash).toMatch(/^\$argon2id\$/);
     expect(users[0].password_hash).not.toContain('stored safely please');
@@ -83,16 +87,45 @@ describe('storage', () => {
   });
 });
 
+describe('upgrade', () => {
+  it('existing sign-ins start when their first token was issued; existing users are at token version 0', async () => {
+    const old = await createTestDatabase();
+    try {
+      const c = new pg.Client({ connectionString: old.url });
+      await c.connect();
+      await c.query('create schema auth');
+      const oldOrm = await createOrm(ormDefinition, { DATABASE_URL: old.url, DB_POOL_MAX: 2, DB_DEBUG: false });
+      await oldOrm.migrator.up({ to: 'Migration20261127000000_init' });
+      const user = '22222222-2222-4222-8222-222222222222';
+      await c.query(`insert into auth.users values ($1, 'before@uni.test', 'x', 'TEACHER', 'B', now(), now())`, [user]);
+      const families = ['33333333-3333-4333-8333-333333333333', '44444444-4444-4444-8444-444444444444'];
+      for (const [i, family, age] of [[1, 0, '40 days'], [2, 0, '20 days'], [3, 1, '3 days'], [4, 0, '1 day'], [5, 1, '1 hour']] as const) {
+        await c.query(`insert into auth.refresh_tokens (id, family_id, user_id, token_hash, expires_at, created_at) values (gen_random_uuid(), $1, $2, $3, now(), now() - $4::interval)`, [families[family], user, String(i).repeat(64), age]);
+      }
+      await oldOrm.migrator.up();
+      await oldOrm.close();
+      const { rows } = await c.query(`
+        select family_id, count(*)::int as n, bool_and(family_started_at = (select min(created_at) from auth.refresh_tokens f where f.family_id = t.family_id)) as first
+        from auth.refresh_tokens t group by family_id order by family_id`);
+      expect(rows).toEqual([{ family_id: families[0], n: 3, first: true }, { family_id: families[1], n: 2, first: true }]);
+      expect((await c.query('select token_version from auth.users')).rows).toEqual([{ token_version: 0 }]);
+      await c.end();
+    } finally {
+      await old.drop();
+    }
+  });
+});
+
 describe('refresh', () => {
   it('refuses an expired refresh token', async () => {
-    const result = await service().register({ email: 'old.timer@uni.test', password: 'soon to expire ok', displayName: 'E' });
+    const result = await service().register({ email: 'old.timer@uni.test', password: 'soon to expire ok', displayName: 'E' }, newIp());
     await sql.query(`update auth.refresh_tokens set expires_at = now() - interval '1 second' where user_id = $1`, [result.user.id]);
     await expect(service().refresh(result.refreshToken)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
   });
 
   it('reuse revokes the family in the database, and the revocation survives the error', async () => {
     const s = service();
-    const first = await s.register({ email: 'kin@uni.test', password: 'family values here', displayName: 'F' });
+    const first = await s.register({ email: 'kin@uni.test', password: 'family values here', displayName: 'F' }, newIp());
     await service().refresh(first.refreshToken);
     await expect(service().refresh(first.refreshToken)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
     const { rows } = await sql.query('select revoked_reason, used_at is not null as used from auth.refresh_tokens where user_id = $1 order by created_at', [first.user.id]);
@@ -100,24 +133,6 @@ describe('refresh', () => {
       { revoked_reason: 'reuse', used: true },
       { revoked_reason: 'reuse', used: false },
     ]);
-  });
-});
-
-describe('first admin', () => {
-  it('is created once, and an existing account is promoted', async () => {
-    await service().ensureAdmin('Boss@Uni.test', 'the registrar knows');
-    await service().ensureAdmin('boss@uni.test', 'the registrar knows');
-    const { rows } = await sql.query(`select role from auth.users where email = 'boss@uni.test'`);
-    expect(rows).toEqual([{ role: 'ADMIN' }]);
-
-    const student = await service().register({ email: 'rising.star@uni.test', password: 'lift me up please', displayName: 'P' });
-    await service().ensureAdmin('rising.star@uni.test', 'irrelevant passphrase');
-    const { rows: promoted } = await sql.query('select role from auth.users where id = $1', [student.user.id]);
-    expect(promoted).toEqual([{ role: 'ADMIN' }]);
-  });
-
-  it('refuses a weak ADMIN_PASSWORD at start-up', async () => {
-    await expect(service().ensureAdmin('weak@uni.test', 'password')).rejects.toThrow(/ADMIN_PASSWORD/);
   });
 });
 
@@ -151,7 +166,7 @@ describe('read replica', () => {
 
 describe('login throttle', () => {
   it('shares counts through Redis across service instances (replicas)', async () => {
-    await service().register({ email: 'twin@uni.test', password: 'shared counters ok', displayName: 'S' });
+    await service().register({ email: 'twin@uni.test', password: 'shared counters ok', displayName: 'S' }, newIp());
     for (let i = 0; i < config.LOGIN_MAX_FAILURES_PER_ACCOUNT; i++) {
       await expect(service().login({ email: 'twin@uni.test', password: 'wrong guess here' }, `192.0.2.${i}`)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
     }

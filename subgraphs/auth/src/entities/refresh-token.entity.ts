@@ -2,7 +2,8 @@ import { defineEntity, p } from '@mikro-orm/postgresql';
 
 /**
  * One refresh token. Tokens issued by rotating one another form a family (one sign-in); only a hash
- * of the token is stored, so a database leak does not leak usable tokens.
+ * of the token is stored, so a database leak does not leak usable tokens. The family id is also the
+ * access tokens' `sid` (session id), so revoking a family can revoke its access tokens too.
  */
 export const RefreshTokenSchema = defineEntity({
   name: 'RefreshToken',
@@ -10,6 +11,8 @@ export const RefreshTokenSchema = defineEntity({
   properties: {
     id: p.uuid().primary(),
     familyId: p.uuid().index(),
+    /** When the family's first token was issued: the sign-in ends REFRESH_FAMILY_MAX_AGE later. */
+    familyStartedAt: p.datetime(),
     userId: p.uuid().index(),
     tokenHash: p.string().length(64).unique(),
     expiresAt: p.datetime(),

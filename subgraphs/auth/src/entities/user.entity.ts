@@ -11,6 +11,11 @@ export const UserSchema = defineEntity({
     passwordHash: p.string().length(255).lazy(),
     role: p.enum(ROLES),
     displayName: p.string().length(100),
+    /**
+     * Raised whenever access tokens already issued to the user must stop working (a role change).
+     * Access tokens carry it as `ver`; the router refuses tokens below the current value.
+     */
+    tokenVersion: p.integer().default(0),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
   },

@@ -49,9 +49,12 @@ export type Mutation = {
    * revokes every token of that sign-in, because it means the token was stolen.
    */
   refreshToken: AuthPayload;
-  /** Creates a STUDENT account and signs it in. */
+  /** Creates a STUDENT account and signs it in. RATE_LIMITED per client address. */
   register: AuthPayload;
-  /** ADMIN only. Takes effect on the user's next sign-in or token refresh. */
+  /**
+   * ADMIN only. The user's older access tokens are refused at once (UNAUTHENTICATED with
+   * extensions.reason TOKEN_REVOKED); their next refreshToken issues one with the new role.
+   */
   setUserRole: User;
 };
 

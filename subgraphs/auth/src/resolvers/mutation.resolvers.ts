@@ -1,7 +1,7 @@
 import type { MutationResolvers } from '../generated/graphql.ts';
 
 export const Mutation: MutationResolvers = {
-  register: (_parent, { input }, ctx) => ctx.auth.register(input),
+  register: (_parent, { input }, ctx) => ctx.auth.register(input, ctx.clientIp),
   login: (_parent, { input }, ctx) => ctx.auth.login(input, ctx.clientIp),
   refreshToken: (_parent, { refreshToken }, ctx) => ctx.auth.refresh(refreshToken),
   logout: (_parent, { refreshToken }, ctx) => ctx.auth.logout(refreshToken),

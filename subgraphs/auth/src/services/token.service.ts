@@ -52,9 +52,14 @@ export class TokenService {
     return { keys: [this.jwk] };
   }
 
-  async signAccessToken(user: { id: string; role: Role }): Promise<AccessToken> {
+  /**
+   * `sid` is the sign-in (refresh-token family) the token belongs to and `ver` the user's token
+   * version: a verifier refuses the token once that sign-in ends or the version is raised (see
+   * shared/src/token-revocation.ts).
+   */
+  async signAccessToken(user: { id: string; role: Role; tokenVersion: number }, sessionId: string): Promise<AccessToken> {
     const ttl = this.config.ACCESS_TOKEN_TTL;
-    const token = await new SignJWT({ role: user.role })
+    const token = await new SignJWT({ role: user.role, sid: sessionId, ver: user.tokenVersion })
       .setProtectedHeader({ alg: this.alg, kid: this.kid, typ: 'at+jwt' })
       .setSubject(user.id)
       .setIssuer(this.config.JWT_ISSUER)
