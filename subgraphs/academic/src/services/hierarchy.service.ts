@@ -1,5 +1,4 @@
-import { ConflictError, ForbiddenError, parseInput } from '@ai-teacher/shared';
-import { decodeCursor, type Page, toPage } from '../cursor.ts';
+import { ConflictError, decodeCursor, ForbiddenError, type Page, parseInput, toPage } from '@ai-teacher/shared';
 import type { Course, Department, Faculty, Semester } from '../entities/index.ts';
 import { courseCodeInput, id, nameInput, pageSize, titleInput } from '../inputs.ts';
 import type { AccessPolicy } from '../policy/access.policy.ts';

@@ -1,7 +1,6 @@
-import { BadUserInputError, ForbiddenError, type OutboxRelay, parseInput, type Redis } from '@ai-teacher/shared';
+import { BadUserInputError, decodeCursor, ForbiddenError, type OutboxRelay, type Page, parseInput, type Redis, toPage } from '@ai-teacher/shared';
 import type { Logger } from 'pino';
 import { invalidateCourseAccess } from '../contracts.ts';
-import { decodeCursor, type Page, toPage } from '../cursor.ts';
 import type { Course } from '../entities/index.ts';
 import { id, pageSize } from '../inputs.ts';
 import type { AccessPolicy } from '../policy/access.policy.ts';

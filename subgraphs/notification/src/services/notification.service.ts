@@ -1,6 +1,7 @@
 import type { CourseMembersClient, CourseScopeClient } from '@ai-teacher/academic/contracts';
 import {
   BadUserInputError,
+  decodeCursor,
   ForbiddenError,
   type Identity,
   NOTIFICATION_KINDS,
@@ -9,6 +10,7 @@ import {
   type OutboxRelay,
   parseInput,
   RateLimitedError,
+  toPage,
   UnauthenticatedError,
 } from '@ai-teacher/shared';
 import { RateLimiterRes, type RateLimiterRedis } from 'rate-limiter-flexible';
@@ -63,11 +65,11 @@ export class NotificationService {
   async mine(rawFirst: unknown, rawAfter: unknown, rawUnreadOnly: unknown) {
     const user = this.user();
     const limit = parseInput(first, rawFirst ?? 20, 'first');
-    const after = rawAfter == null ? null : decodeCursor(parseInput(z.string().max(200), rawAfter, 'after'));
+    const after = rawAfter == null ? null : feedPosition(parseInput(z.string().max(200), rawAfter, 'after'));
     const unreadOnly = rawUnreadOnly === true;
     const [rows, unreadCount] = await Promise.all([this.d.notifications.feed(user.userId, limit + 1, after, unreadOnly), this.d.notifications.unreadCount(user.userId)]);
-    const edges = rows.slice(0, limit).map((n) => ({ cursor: encodeCursor(n.createdAt, n.id), node: viewOf(n) }));
-    return { edges, pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null }, unreadCount };
+    const page = toPage(rows, limit, (n) => [n.createdAt.toISOString(), n.id]);
+    return { edges: page.edges.map((e) => ({ cursor: e.cursor, node: viewOf(e.node) })), pageInfo: page.pageInfo, unreadCount };
   }
 
   /** Only the caller's own: other users' notifications resolve to null. */
@@ -131,17 +133,10 @@ export class NotificationService {
   }
 }
 
-const encodeCursor = (createdAt: Date, nid: string) => Buffer.from(JSON.stringify([createdAt.toISOString(), nid])).toString('base64url');
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(parts) && parts.length === 2 && typeof parts[0] === 'string' && typeof parts[1] === 'string' && id.safeParse(parts[1]).success) {
-      const createdAt = new Date(parts[0]);
-      if (!Number.isNaN(createdAt.getTime())) return { createdAt, id: parts[1] };
-    }
-  } catch {
-    // fall through
-  }
-  throw new BadUserInputError('after: is not a cursor from this list', 'after');
+/** The sort key in an `after` cursor of the feed: (created at, id). */
+function feedPosition(cursor: string): { createdAt: Date; id: string } {
+  const [createdAt, nid] = decodeCursor(cursor, 2) as [string, string];
+  const at = new Date(createdAt);
+  if (Number.isNaN(at.getTime()) || !id.safeParse(nid).success) throw new BadUserInputError('after: is not a cursor from this list', 'after');
+  return { createdAt: at, id: nid };
 }

@@ -1,4 +1,4 @@
-import { BadUserInputError } from '@ai-teacher/shared';
+import { BadUserInputError } from './errors.ts';
 
 /** A Relay-style connection page. */
 export interface Page<T> {
