@@ -28,6 +28,8 @@ export const routerConfigSchema = baseSchema
     GRAPHQL_BODY_LIMIT: z.string().default('10mb'),
     /** Largest file accepted in a GraphQL multipart request (book PDFs). */
     UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(100 * 1024 * 1024),
+    /** Uploads one user may have in flight at once (all router replicas). */
+    UPLOAD_MAX_CONCURRENT_PER_USER: z.coerce.number().int().positive().default(2),
     /** Idle keep-alive connections to each subgraph are kept this long. */
     SUBGRAPH_KEEPALIVE_MS: z.coerce.number().int().positive().default(30_000),
     SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),

@@ -42,6 +42,7 @@ import { operationLimits } from './limits.ts';
 import { AccessTokenVerifier, bearerToken, InvalidTokenError, KeysUnavailableError, RevocationUnavailableError, RevokedTokenError } from './access-token.ts';
 import { type RouterConfig, routerConfigSchema } from './config.ts';
 import { attachSubscriptions } from './subscriptions.ts';
+import { uploadGate } from './upload-gate.ts';
 import { findUploads, multipartBody } from './upload-forwarding.ts';
 
 export interface RouterContext {
@@ -204,7 +205,8 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
       res.setHeader('x-request-id', requestId);
       runInScope({ requestId }, () => next());
     },
-    // GraphQL multipart requests (file uploads); other requests pass straight through.
+    // GraphQL multipart requests (file uploads): the token is checked before the body is read.
+    uploadGate({ verify: (token) => verifier.verify(token), redis, maxConcurrentPerUser: config.UPLOAD_MAX_CONCURRENT_PER_USER }),
     graphqlUploadExpress({ maxFileSize: config.UPLOAD_MAX_BYTES, maxFiles: 1 }),
     express.json({ limit: config.GRAPHQL_BODY_LIMIT }),
     expressMiddleware(server, {

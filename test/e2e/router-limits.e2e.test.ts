@@ -3,6 +3,7 @@
 // requests are refused, and CORS is closed by default in production.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { errorCode, type GraphQLResponse } from '@ai-teacher/shared/testing';
+import { request } from 'node:http';
 import pg from 'pg';
 import { WebSocket } from 'ws';
 import { collect, wsClient } from '../support/course.ts';
@@ -69,6 +70,51 @@ describe('operation limits', () => {
   it('refuses batched HTTP requests (an array of operations in one body)', async () => {
     const res = await fetch(stack.routerUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify([{ query: ME }, { query: ME }]) });
     expect(res.status).toBe(400);
+  });
+});
+
+describe('uploads', () => {
+  /** Streams a large multipart body and stops when the router answers; how much it had to send. */
+  async function sendLargeUpload(authorization?: string): Promise<{ status: number; body: string; sentBytes: number }> {
+    const url = new URL(stack.routerUrl);
+    const boundary = 'x-boundary';
+    const head = `--${boundary}\r\ncontent-disposition: form-data; name="operations"\r\n\r\n${JSON.stringify({ query: 'mutation($f: Upload!) { uploadBookFile(bookId: "00000000-0000-4000-8000-000000000000", file: $f) { status } }', variables: { f: null } })}\r\n--${boundary}\r\ncontent-disposition: form-data; name="map"\r\n\r\n{"0":["variables.f"]}\r\n--${boundary}\r\ncontent-disposition: form-data; name="0"; filename="big.pdf"\r\ncontent-type: application/pdf\r\n\r\n`;
+    const total = 50 * 1024 * 1024;
+    return new Promise((resolve, reject) => {
+      let sent = 0;
+      let answered = false;
+      const req = request(
+        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(head.length + total), 'apollo-require-preflight': 'true', ...(authorization ? { authorization } : {}) } },
+        (res) => {
+          answered = true;
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode!, body, sentBytes: sent }));
+        },
+      );
+      req.on('error', (err) => (answered ? undefined : reject(err)));
+      req.write(head);
+      const chunk = Buffer.alloc(64 * 1024, 0x41);
+      const pump = () => {
+        while (!answered && sent < total) {
+          sent += chunk.length;
+          if (!req.write(chunk)) return void req.once('drain', pump);
+        }
+        if (!answered) req.end();
+      };
+      pump();
+    });
+  }
+
+  it('an anonymous or student upload is refused before its body is read; the router does not take in 50 MB', async () => {
+    const anonymous = await sendLargeUpload();
+    expect(anonymous.status).toBe(401);
+    expect(JSON.parse(anonymous.body).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(anonymous.sentBytes).toBeLessThan(20 * 1024 * 1024);
+    const student = await sendLargeUpload(`Bearer ${token}`);
+    expect(student.status).toBe(403);
+    expect(JSON.parse(student.body).errors[0].extensions.code).toBe('FORBIDDEN');
+    expect(student.sentBytes).toBeLessThan(20 * 1024 * 1024);
   });
 });
 
