@@ -177,6 +177,12 @@ export function attachSubscriptions(opts: SubscriptionOptions): RunningSubscript
           return false;
         }
         ctx.extra.clientIp = ctx.extra.request.socket.remoteAddress ?? 'unknown';
+        // Subscriptions end with the token: the socket closes when it expires (4401); the client
+        // reconnects with a fresh token and resumes (tutorAnswer with afterSeq, notifications by listing).
+        const socket = ctx.extra.socket;
+        const timer = setTimeout(() => socket.close(4401, 'Access token expired; reconnect with a fresh token'), Math.max(0, (ctx.extra.expiresAt ?? 0) - Date.now()));
+        timer.unref();
+        socket.once('close', () => clearTimeout(timer));
         return true;
       },
       // A socket outlives its access token: new subscriptions need a fresh one (reconnect).
