@@ -23,7 +23,7 @@ export interface BenchStack {
   databaseUrl: string;
   secret: string;
   /** Each subgraph's port by name, plus the router's and the workers'. */
-  ports: Record<string, number> & { router: number; workers: number };
+  ports: Record<string, number> & { router: number; routerMetrics: number; workers: number };
   routerUrl: string;
   stop(): Promise<void>;
 }
@@ -37,7 +37,7 @@ export async function startBenchStack(extraEnv: Record<string, string> = {}): Pr
   const names = readSupergraphConfig().map((sg) => sg.name);
   const subgraphPorts: Record<string, number> = {};
   for (const name of names) subgraphPorts[name] = await freePort();
-  const ports: BenchStack['ports'] = { ...subgraphPorts, router: await freePort(), workers: await freePort() };
+  const ports: BenchStack['ports'] = { ...subgraphPorts, router: await freePort(), routerMetrics: await freePort(), workers: await freePort() };
   const common = {
     ...process.env,
     NODE_ENV: 'production',
@@ -73,7 +73,7 @@ export async function startBenchStack(extraEnv: Record<string, string> = {}): Pr
     for (const name of names) run(`subgraphs/${name}/src/index.ts`, { PORT: String(ports[name]), JWT_PRIVATE_KEY: jwtKey });
     run('workers/src/index.ts', { WORKERS_PORT: String(ports.workers) });
     await Promise.all([...names.map((name) => waitReady(`http://127.0.0.1:${ports[name]}/ready`)), waitReady(`http://127.0.0.1:${ports.workers}/ready`)]);
-    run('router/src/index.ts', { PORT: String(ports.router) });
+    run('router/src/index.ts', { PORT: String(ports.router), METRICS_PORT: String(ports.routerMetrics) });
     await waitReady(`http://127.0.0.1:${ports.router}/ready`);
   } catch (err) {
     await stop();

@@ -117,7 +117,7 @@ try {
   // 3. Warm-up: every subscription open at the router, then announcements until every subscriber
   // has had one (a subscription is live end to end only once the notification subgraph has
   // subscribed to the user's Redis channel, which the client is not told).
-  const metricsUrl = `http://127.0.0.1:${stack.ports.router}/metrics`;
+  const metricsUrl = `http://127.0.0.1:${stack.ports.routerMetrics}/metrics`;
   const openAtRouter = async () => Number((await (await fetch(metricsUrl)).text()).match(/^(?:router_)?graphql_subscriptions_active(?:\{[^}]*\})? (\S+)/m)?.[1] ?? 0);
   for (let waited = 0; (await openAtRouter()) < SUBSCRIBERS && waited < 120_000; waited += 250) await new Promise((r) => setTimeout(r, 250));
   const rows: { name: string; mutationMs: number; storedMs: number; live: number[] }[] = [];

@@ -67,12 +67,12 @@ try {
   // 2. 1,000 subscribers on one router, ANSWERS answers streaming at once (the model paced at
   // 25 ms per chunk, so that most events are delivered live).
   llm.chunkDelayMs = 25;
-  const before = await routerMemory(`http://127.0.0.1:${stack.ports.router}/metrics`);
+  const before = await routerMemory(`http://127.0.0.1:${stack.ports.routerMetrics}/metrics`);
   const clients = Array.from({ length: SUBSCRIBERS }, () => socket());
   await new Promise((r) => setTimeout(r, 1000)); // sockets connect
   const ids = await Promise.all(Array.from({ length: ANSWERS }, (_, i) => ask(`How do for loops and while loops differ? (${i})`)));
   let peak = before;
-  const sampler = setInterval(() => void routerMemory(`http://127.0.0.1:${stack.ports.router}/metrics`).then((m) => (peak = m.rss > peak.rss ? m : peak)), 100);
+  const sampler = setInterval(() => void routerMemory(`http://127.0.0.1:${stack.ports.routerMetrics}/metrics`).then((m) => (peak = m.rss > peak.rss ? m : peak)), 100);
   let events = 0;
   let failed = 0;
   const t0 = performance.now();
@@ -93,7 +93,7 @@ try {
   );
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(sampler);
-  const after = await routerMemory(`http://127.0.0.1:${stack.ports.router}/metrics`);
+  const after = await routerMemory(`http://127.0.0.1:${stack.ports.routerMetrics}/metrics`);
   const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
 
   console.log(`\nTutor streaming — every service a separate process, NODE_ENV=production, ${process.version}, stub model\n`);

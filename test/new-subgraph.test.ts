@@ -139,6 +139,7 @@ describe('npm run new:subgraph', () => {
       router = await startRouter({
         ...env,
         SUPERGRAPH_PATH: join(root, 'router', 'supergraph.graphql'),
+        METRICS_PORT: '0',
         SUBGRAPH_URL_AUTH: auth.graphqlUrl,
         SUBGRAPH_URL_LAB_NOTES: sub.graphqlUrl,
         AUTH_JWKS_URL: `${auth.url}/.well-known/jwks.json`,

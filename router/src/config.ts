@@ -9,6 +9,8 @@ export const routerConfigSchema = baseSchema
   .extend(redisSchema.shape)
   .extend({
     PORT: zc.port.default(4000),
+    /** Prometheus /metrics is served here, not on the public PORT (scraped from the private network). */
+    METRICS_PORT: zc.port.default(9464),
     /** The composed supergraph (`npm run compose` writes it). */
     SUPERGRAPH_PATH: z.string().optional(),
     /** Where the auth subgraph serves its public keys. */

@@ -23,6 +23,7 @@ import {
   listen,
   loadConfig,
   type Logger,
+  mountMetrics,
   mountOps,
   operationMetricsPlugin,
   repoRoot,
@@ -54,6 +55,8 @@ export interface RouterContext {
 export interface RunningRouter {
   url: string;
   graphqlUrl: string;
+  /** Prometheus metrics (a port of their own, not public). */
+  metricsUrl: string;
   config: RouterConfig;
   logger: Logger;
   shutdownTimeoutMs: number;
@@ -193,7 +196,10 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
   await server.start();
 
   app.use(httpMetricsMiddleware(metrics));
-  mountOps(app, { metrics, isShuttingDown: () => shuttingDown, ready: async () => ({ gateway: true }) });
+  mountOps(app, { metrics, isShuttingDown: () => shuttingDown, ready: async () => ({ gateway: true }), metricsElsewhere: true });
+  const metricsApp = baseApp(config.TRUST_PROXY);
+  mountMetrics(metricsApp, metrics);
+  const metricsServer: Server = createServer(metricsApp);
   const corsSetting = config.CORS_ORIGINS ?? (isProduction ? '' : '*');
   const origins = corsSetting === '*' ? true : corsSetting ? corsSetting.split(',').map((o) => o.trim()) : false;
   app.use(
@@ -244,6 +250,7 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
   );
 
   const url = await listen(httpServer, config.PORT, config.HOST);
+  const metricsUrl = `${await listen(metricsServer, config.METRICS_PORT, config.HOST)}/metrics`;
   logger.info({ url: `${url}/graphql` }, 'router ready');
 
   let stopping: Promise<void> | undefined;
@@ -255,7 +262,8 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
       await server.stop();
       await agent.close();
       await redis.quit().catch(() => redis.disconnect());
+      await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
       logger.info('stopped');
     })());
-  return { url, graphqlUrl: `${url}/graphql`, config, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS, stop };
+  return { url, graphqlUrl: `${url}/graphql`, metricsUrl, config, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS, stop };
 }

@@ -10,7 +10,8 @@ export type ReadinessCheck = () => Promise<Record<string, boolean>>;
  * `/health` (the process is alive), `/ready` (it can serve: its dependencies answer and it is not
  * shutting down) and `/metrics` (Prometheus), the same on every process.
  */
-export function mountOps(app: Express, opts: { metrics: Metrics; ready: ReadinessCheck; isShuttingDown: () => boolean }): void {
+/** `/health`, `/ready` and (unless `metricsElsewhere`: see `mountMetrics`) `/metrics`. */
+export function mountOps(app: Express, opts: { metrics: Metrics; ready: ReadinessCheck; isShuttingDown: () => boolean; metricsElsewhere?: boolean }): void {
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -19,9 +20,14 @@ export function mountOps(app: Express, opts: { metrics: Metrics; ready: Readines
     const ok = !opts.isShuttingDown() && Object.values(checks).every(Boolean);
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'unavailable', shuttingDown: opts.isShuttingDown(), checks });
   });
+  if (!opts.metricsElsewhere) mountMetrics(app, opts.metrics);
+}
+
+/** Prometheus `/metrics`. */
+export function mountMetrics(app: Express, metrics: Metrics): void {
   app.get('/metrics', async (_req, res) => {
-    res.set('content-type', opts.metrics.registry.contentType);
-    res.send(await opts.metrics.registry.metrics());
+    res.set('content-type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
   });
 }
 

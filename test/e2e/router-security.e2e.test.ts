@@ -196,7 +196,9 @@ describe('HTTP behaviour of the router', () => {
   it('exposes health, readiness and Prometheus metrics', async () => {
     expect((await fetch(`${stack.router.url}/health`)).status).toBe(200);
     expect((await fetch(`${stack.auth.url}/ready`)).status).toBe(200);
-    const metrics = await (await fetch(`${stack.router.url}/metrics`)).text();
+    const metrics = await (await fetch(stack.router.metricsUrl)).text();
+    // Not on the public port.
+    expect((await fetch(`${stack.router.url}/metrics`)).status).toBe(404);
     expect(metrics).toMatch(/graphql_operations_total\{[^}]*operation="Me"/);
   });
 

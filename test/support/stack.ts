@@ -69,6 +69,7 @@ export async function startStack(overrides: StackOptions = {}): Promise<Stack | 
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', // TEST_LOG_LEVEL=error shows what a failing test's services logged
     HOST: '127.0.0.1',
     PORT: '0', // each subgraph gets its own below
+    METRICS_PORT: '0', // the router's metrics port
     DATA_DIR: dataDir.path,
     DATABASE_URL: db.url,
     REDIS_URL: redis.url,
