@@ -7,7 +7,7 @@ import { request } from 'node:http';
 import pg from 'pg';
 import { WebSocket } from 'ws';
 import { collect, wsClient } from '../support/course.ts';
-import { LOGIN, ME, newEmail, registerUser, startStack, type Stack } from '../support/stack.ts';
+import { ADMIN, LOGIN, ME, newEmail, registerUser, startStack, type Stack } from '../support/stack.ts';
 
 let stack: Stack;
 let token: string;
@@ -105,6 +105,32 @@ describe('uploads', () => {
       pump();
     });
   }
+
+  /** An upload whose body is still being sent (the router holds it in flight); `abort` ends it. */
+  function openUpload(authorization: string): { answered: Promise<number>; abort(): void } {
+    const url = new URL(stack.routerUrl);
+    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b', 'content-length': String(10_000_000), 'apollo-require-preflight': 'true', authorization } });
+    const answered = new Promise<number>((resolve) => req.on('response', (res) => resolve(res.statusCode!)));
+    req.on('error', () => undefined);
+    req.write(`--b\r\ncontent-disposition: form-data; name="operations"\r\n\r\n`);
+    return { answered, abort: () => req.destroy() };
+  }
+
+  it('caps the uploads one user has in flight across the router, and frees the slot when one ends', async () => {
+    const admin = (await stack.query(LOGIN, { input: { email: ADMIN.email, password: ADMIN.password } })).data!.login.accessToken as string;
+    const auth = `Bearer ${admin}`;
+    const first = openUpload(auth);
+    const second = openUpload(auth);
+    await new Promise((r) => setTimeout(r, 1_500)); // both have passed the gate and are being read
+    const third = openUpload(auth);
+    expect(await third.answered).toBe(429);
+    first.abort();
+    await new Promise((r) => setTimeout(r, 1_500)); // the router sees the close and frees the slot
+    const fourth = openUpload(auth);
+    const early = await Promise.race([fourth.answered, new Promise<string>((r) => setTimeout(() => r('still in flight'), 1_000))]);
+    expect(early).toBe('still in flight');
+    for (const u of [second, third, fourth]) u.abort();
+  });
 
   it('an anonymous or student upload is refused before its body is read; the router does not take in 50 MB', async () => {
     const anonymous = await sendLargeUpload();
