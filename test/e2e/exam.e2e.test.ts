@@ -6,10 +6,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { bullPrefix, notifyQueue, repoRoot } from '@ai-teacher/shared';
-import { errorCode, type GraphQLResponse } from '@ai-teacher/shared/testing';
+import { errorCode } from '@ai-teacher/shared/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { uploadBook, userWithRole, waitForIngestion } from '../support/course.ts';
+import { expectError, ok as okVia, waitFor } from '../support/assertions.ts';
 import { ADMIN, login, type Session, startStack, type Stack } from '../support/stack.ts';
 
 const data = join(repoRoot, '..', 'shared', 'data');
@@ -59,32 +60,18 @@ interface Item {
   stats: { responses: number; difficulty: number | null; discrimination: number | null; optionCounts: number[]; flagged: boolean } | null;
 }
 
-async function ok<T = Record<string, any>>(query: string, variables: Record<string, unknown>, token: string): Promise<T> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const res = await stack.query<T>(query, variables, token);
-  if (res.errors) throw new Error(JSON.stringify(res.errors));
-  return res.data!;
-}
-
-function expectError(res: GraphQLResponse<unknown>, code: string, field?: string) {
-  expect(errorCode(res)).toBe(code);
-  if (field) expect(res.errors![0]!.extensions?.field).toBe(field);
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const ok = <T = Record<string, any>>(query: string, variables: Record<string, unknown>, token: string) => okVia<T>(stack, query, variables, token); // eslint-disable-line @typescript-eslint/no-explicit-any
 
 async function generated(examId: string) {
-  return waitFor('generation', async () => {
-    const e = (await ok(EXAM, { id: examId }, teacher.token)).exam;
-    return e.status === 'GENERATING' ? null : e;
-  });
+  return waitFor(
+    'generation',
+    async () => {
+      const e = (await ok(EXAM, { id: examId }, teacher.token)).exam;
+      return e.status === 'GENERATING' ? null : e;
+    },
+    60_000,
+    250,
+  );
 }
 
 beforeAll(async () => {

@@ -22,6 +22,7 @@ import { freePort, gql } from '@ai-teacher/shared/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { waitFor as waitUntil } from '../support/assertions.ts';
 import { ADMIN, LOGIN, newEmail, REGISTER, type Session, startStack, type StackWithoutWorkers } from '../support/stack.ts';
 
 const STUDENTS = 2_000;
@@ -213,15 +214,9 @@ class RedisProxy {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; children: ${[...children].map((c) => `${c.name}: ${c.stderr()}`).join(' | ')}`);
-    await sleep(everyMs);
-  }
-}
+/** Polls until `probe` returns something; a timeout shows what the child processes wrote to stderr. */
+const waitFor = <T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000, everyMs = 100) =>
+  waitUntil(what, probe, timeoutMs, everyMs, () => `children: ${[...children].map((c) => `${c.name}: ${c.stderr()}`).join(' | ')}`);
 
 async function one<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T> {
   return (await db.query(sql, params)).rows[0] as T;

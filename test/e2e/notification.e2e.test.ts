@@ -7,11 +7,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { repoRoot } from '@ai-teacher/shared';
-import { errorCode, type GraphQLResponse } from '@ai-teacher/shared/testing';
+import type { GraphQLResponse } from '@ai-teacher/shared/testing';
 import type { Client } from 'graphql-ws';
 import pg from 'pg';
 import { parseMessage, TestSmtpServer } from '../../subgraphs/notification/test/smtp.ts';
 import { collect, uploadBook, userWithRole, waitForIngestion, wsClient } from '../support/course.ts';
+import { expectError, ok as okVia, waitFor } from '../support/assertions.ts';
 import { ADMIN, login, registerUser, type Session, SET_ROLE, startStack, type Stack } from '../support/stack.ts';
 
 const data = join(repoRoot, '..', 'shared', 'data');
@@ -45,26 +46,7 @@ interface Node {
   course: { id: string } | null;
 }
 
-async function ok<T = Record<string, any>>(query: string, variables: Record<string, unknown>, token: string): Promise<T> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const res = await stack.query<T>(query, variables, token);
-  if (res.errors) throw new Error(JSON.stringify(res.errors));
-  return res.data!;
-}
-
-function expectError(res: GraphQLResponse<unknown>, code: string, field?: string) {
-  expect(errorCode(res)).toBe(code);
-  if (field) expect(res.errors![0]!.extensions?.field).toBe(field);
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const ok = <T = Record<string, any>>(query: string, variables: Record<string, unknown>, token: string) => okVia<T>(stack, query, variables, token); // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const feed = async (u: User, first = 50): Promise<Node[]> => (await ok(FEED, { f: first }, u.token)).myNotifications.edges.map((e: { node: Node }) => e.node);
 const kinds = async (u: User, kind: string) => (await feed(u)).filter((n) => n.kind === kind);

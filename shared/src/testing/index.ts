@@ -115,8 +115,8 @@ export async function signedOp<T = Record<string, any>>(graphqlUrl: string, secr
 }
 
 /** A new STUDENT account registered through the auth subgraph, as a client registers; its id. */
-export async function registerStudent(authGraphqlUrl: string, email: string): Promise<string> {
-  const res = await gql(authGraphqlUrl, `mutation($i: RegisterInput!) { register(input: $i) { user { id } } }`, { i: { email, password: 'a long enough passphrase', displayName: email } });
+export async function registerStudent(authGraphqlUrl: string, email: string, displayName = email): Promise<string> {
+  const res = await gql(authGraphqlUrl, `mutation($i: RegisterInput!) { register(input: $i) { user { id } } }`, { i: { email, password: 'a long enough passphrase', displayName } });
   if (!res.data) throw new Error(JSON.stringify(res.errors));
   return res.data.register.user.id as string;
 }
@@ -165,3 +165,4 @@ export function subgraphAddresses(ports: Record<string, number>, host = '127.0.0
   if (ports.auth) env.AUTH_JWKS_URL = `http://${host}:${ports.auth}/.well-known/jwks.json`;
   return env;
 }
+export * from './in-process.ts';

@@ -4,39 +4,29 @@
 // sends when another subgraph points at academic's types), queries, mutations and the bulk import's
 // all-or-nothing write.
 import { randomBytes } from 'node:crypto';
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { buildSubgraphSchema } from '@apollo/subgraph';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startAuthSubgraph } from '@ai-teacher/auth';
+import { type Env, type Identity, type RunningSubgraph } from '@ai-teacher/shared';
 import {
-  coreConfigSchema,
-  createErrorFormatter,
-  createLogger,
-  createMetrics,
-  type Env,
-  type Identity,
-  loadConfig,
-  type OpenedService,
-  openService,
-  type RunningSubgraph,
-} from '@ai-teacher/shared';
-import { createTestDatabase, createTestRedis, gql, tempDir, type TestDatabase, type TestRedis } from '@ai-teacher/shared/testing';
-import { academicConfigSchema, type AcademicConfig } from '../src/config.ts';
-import type { AcademicContext } from '../src/context.ts';
-import { academicService, type AcademicServices } from '../src/service.ts';
-import { resolvers } from '../src/resolvers/index.ts';
+  createTestDatabase,
+  createTestRedis,
+  type InProcessSubgraph,
+  openSubgraphInProcess,
+  type OperationResult,
+  registerStudent,
+  tempDir,
+  type TestDatabase,
+  type TestRedis,
+} from '@ai-teacher/shared/testing';
+import type { AcademicConfig } from '../src/config.ts';
+import type { AcademicServices } from '../src/service.ts';
 import { academicSubgraph } from '../src/subgraph.ts';
 
-type Result = { data?: Record<string, any> | null; errors?: readonly { message: string; path?: readonly (string | number)[]; extensions?: Record<string, unknown> }[] }; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const logger = createLogger('academic-subgraph-test', 'silent');
 const dataDir = tempDir();
 let db: TestDatabase;
 let redis: TestRedis;
 let auth: RunningSubgraph;
-let opened: OpenedService<AcademicConfig, AcademicServices>;
-let server: ApolloServer<AcademicContext>;
+let academic: InProcessSubgraph<AcademicConfig, AcademicServices>;
 
 const admin: Identity = { userId: '00000000-0000-4000-8000-00000000a0a0', role: 'ADMIN' };
 let enrolled: Identity;
@@ -45,12 +35,7 @@ let ids: { faculty: string; department: string; semester: string; course: string
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
 /** One operation, with a context built the way the kit builds it for an HTTP request. */
-async function run(query: string, variables: Record<string, unknown>, identity: Identity | null): Promise<Result> {
-  const request = { em: opened.deps.orm.em.fork(), identity, requestId: randomBytes(8).toString('hex'), clientIp: '127.0.0.1', logger };
-  const res = await server.executeOperation({ query, variables }, { contextValue: academicSubgraph.context(request, opened.services) });
-  if (res.body.kind !== 'single') throw new Error('expected a single result');
-  return res.body.singleResult as Result;
-}
+const run = (query: string, variables: Record<string, unknown>, identity: Identity | null) => academic.run(query, variables, identity);
 
 async function asAdmin(query: string, variables: Record<string, unknown> = {}): Promise<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
   const res = await run(query, variables, admin);
@@ -59,13 +44,7 @@ async function asAdmin(query: string, variables: Record<string, unknown> = {}): 
 }
 
 /** A STUDENT account in auth, registered the way a client registers. */
-async function student(email: string): Promise<Identity> {
-  const res = await gql(auth.graphqlUrl, `mutation($i: RegisterInput!) { register(input: $i) { user { id } } }`, {
-    i: { email, password: 'a long enough passphrase', displayName: `Student ${email}` },
-  });
-  if (!res.data) throw new Error(JSON.stringify(res.errors));
-  return { userId: res.data.register.user.id, role: 'STUDENT' };
-}
+const student = async (email: string): Promise<Identity> => ({ userId: await registerStudent(auth.graphqlUrl, email, `Student ${email}`), role: 'STUDENT' });
 
 const ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) {
   __typename
@@ -77,7 +56,7 @@ const ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) {
   ... on User { id profile { displayName } }
 } }`;
 const entity = (typename: string, id: string, identity: Identity | null) => run(ENTITIES, { r: [{ __typename: typename, id }] }, identity);
-const code = (res: Result) => res.errors?.[0]?.extensions?.code;
+const code = (res: OperationResult) => res.errors?.[0]?.extensions?.code;
 
 beforeAll(async () => {
   [db, redis] = await Promise.all([createTestDatabase('ait_academic'), createTestRedis()]);
@@ -94,15 +73,7 @@ beforeAll(async () => {
     MIGRATE_ON_START: 'true',
   };
   auth = await startAuthSubgraph(env);
-  const config = loadConfig(coreConfigSchema.extend(academicConfigSchema.shape), { ...env, AUTH_INTERNAL_URL: auth.url });
-  opened = await openService(academicService, { name: 'academic', config, logger, metrics: createMetrics('academic'), migrate: true });
-  server = new ApolloServer<AcademicContext>({
-    schema: buildSubgraphSchema([{ typeDefs: academicSubgraph.typeDefs, resolvers }]),
-    formatError: createErrorFormatter(logger),
-    includeStacktraceInErrorResponses: false,
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
-  });
-  await server.start();
+  academic = await openSubgraphInProcess(academicSubgraph, { ...env, AUTH_INTERNAL_URL: auth.url });
 
   [enrolled, outsider] = await Promise.all([student('enrolled@uni.test'), student('outsider@uni.test')]);
   const f = await asAdmin(`mutation { createFaculty(name: "Engineering") { id } }`);
@@ -115,8 +86,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await server?.stop();
-  await opened?.close();
+  await academic?.stop();
   await auth?.stop();
   await db?.drop();
   await redis?.cleanup();

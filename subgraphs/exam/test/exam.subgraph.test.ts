@@ -4,42 +4,33 @@
 // the router sends when another subgraph points at exam's types) with who may see what, the
 // tutor's lock route, and submissions that race the deadline job.
 import { randomBytes } from 'node:crypto';
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { buildSubgraphSchema } from '@apollo/subgraph';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import academicSubgraph from '@ai-teacher/academic';
 import { startAuthSubgraph } from '@ai-teacher/auth';
+import { createSubgraph, type Env, type Identity, InternalClient, type RunningSubgraph } from '@ai-teacher/shared';
 import {
-  coreConfigSchema,
-  createErrorFormatter,
-  createLogger,
-  createMetrics,
-  createSubgraph,
-  type Env,
-  type Identity,
-  InternalClient,
-  loadConfig,
-  type OpenedService,
-  openService,
-  type RunningSubgraph,
-} from '@ai-teacher/shared';
-import { createTestDatabase, createTestRedis, freePort, registerStudent, signedOp, tempDir, type TestDatabase, type TestRedis } from '@ai-teacher/shared/testing';
-import { examConfigSchema, type ExamConfig } from '../src/config.ts';
-import type { ExamContext } from '../src/context.ts';
+  createTestDatabase,
+  createTestRedis,
+  freePort,
+  type InProcessSubgraph,
+  openSubgraphInProcess,
+  type OperationResult,
+  registerStudent,
+  signedOp,
+  tempDir,
+  type TestDatabase,
+  type TestRedis,
+} from '@ai-teacher/shared/testing';
+import type { ExamConfig } from '../src/config.ts';
 import { ExamLockClient } from '../src/contracts.ts';
 import { ExamRepository } from '../src/repositories/exam.repository.ts';
-import { resolvers } from '../src/resolvers/index.ts';
-import { examService, type ExamServices } from '../src/service.ts';
+import type { ExamServices } from '../src/service.ts';
 import { LlmGrader } from '../src/generation/llm.ts';
 import { gradeAttempt } from '../src/grading/grade-attempt.ts';
 import { submitAttempt } from '../src/services/submission.ts';
 import { LlmJsonStub } from './llm-json-stub.ts';
 import { examSubgraph } from '../src/subgraph.ts';
 
-type Result = { data?: Record<string, any> | null; errors?: readonly { message: string; extensions?: Record<string, unknown> }[] }; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const logger = createLogger('exam-subgraph-test', 'silent');
 const dataDir = tempDir();
 const secret = randomBytes(32).toString('hex');
 let db: TestDatabase;
@@ -47,8 +38,7 @@ let redis: TestRedis;
 let auth: RunningSubgraph;
 let academic: RunningSubgraph;
 let examHttp: RunningSubgraph;
-let opened: OpenedService<ExamConfig, ExamServices>;
-let server: ApolloServer<ExamContext>;
+let exam: InProcessSubgraph<ExamConfig, ExamServices>;
 
 const admin: Identity = { userId: '00000000-0000-4000-8000-00000000a0a0', role: 'ADMIN' };
 let student: Identity;
@@ -59,12 +49,7 @@ let draftId: string;
 let attemptId: string;
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
-async function run(query: string, variables: Record<string, unknown>, identity: Identity | null): Promise<Result> {
-  const request = { em: opened.deps.orm.em.fork(), identity, requestId: randomBytes(8).toString('hex'), clientIp: '127.0.0.1', logger };
-  const res = await server.executeOperation({ query, variables }, { contextValue: examSubgraph.context(request, opened.services) });
-  if (res.body.kind !== 'single') throw new Error('expected a single result');
-  return res.body.singleResult as Result;
-}
+const run = (query: string, variables: Record<string, unknown>, identity: Identity | null) => exam.run(query, variables, identity);
 
 /** An operation on academic over HTTP, signed as the router signs it. */
 const academicOp = (query: string, variables: Record<string, unknown>) => signedOp(academic.graphqlUrl, secret, admin, query, variables);
@@ -77,7 +62,7 @@ const ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) {
   ... on Course { id exams { id status } }
 } }`;
 const entity = (typename: string, id: string, identity: Identity | null) => run(ENTITIES, { r: [{ __typename: typename, id }] }, identity);
-const code = (res: Result) => res.errors?.[0]?.extensions?.code;
+const code = (res: OperationResult) => res.errors?.[0]?.extensions?.code;
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -99,14 +84,7 @@ beforeAll(async () => {
   academic = await createSubgraph(academicSubgraph, { ...env, PORT: String(academicPort) });
   // The same service over HTTP too, for the internal route other services call.
   examHttp = await createSubgraph(examSubgraph, { ...env, PORT: String(examPort) });
-  const config = loadConfig(coreConfigSchema.extend(examConfigSchema.shape), env);
-  opened = await openService(examService, { name: 'exam-test', config, logger, metrics: createMetrics('exam-test'), migrate: true });
-  server = new ApolloServer<ExamContext>({
-    schema: buildSubgraphSchema([{ typeDefs: examSubgraph.typeDefs, resolvers: resolvers as never }]),
-    formatError: createErrorFormatter(logger),
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
-  });
-  await server.start();
+  exam = await openSubgraphInProcess(examSubgraph, env);
 
   student = await register('exam-student@uni.test');
   outsider = await register('exam-outsider@uni.test');
@@ -120,7 +98,7 @@ beforeAll(async () => {
   await academicOp(`mutation($c: ID!, $u: ID!) { enrollStudent(courseId: $c, userId: $u) { id } }`, { c: courses.find((c) => c.code === 'C2')!.id, u: outsider.userId });
 
   // Two exams written as the generation job writes them: one published (open now), one a draft.
-  const repo = new ExamRepository(opened.deps.orm.em.fork());
+  const repo = new ExamRepository(exam.opened.deps.orm.em.fork());
   const request = { bookIds: null, pageStart: null, pageEnd: null, multipleChoice: 1, shortAnswer: 0 };
   const item = {
     type: 'MULTIPLE_CHOICE' as const,
@@ -152,8 +130,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await server?.stop();
-  await opened?.close();
+  await exam?.stop();
   await examHttp?.stop();
   await academic?.stop();
   await auth?.stop();
@@ -195,7 +172,7 @@ describe('_entities', () => {
 
 describe('the tutor lock', () => {
   it('is served to other services, cached, and never stale: an attempt that starts or ends shows at once', async () => {
-    const lock = new ExamLockClient(new InternalClient({ secret, service: 'tutor', baseUrl: examHttp.url }), opened.deps.redis);
+    const lock = new ExamLockClient(new InternalClient({ secret, service: 'tutor', baseUrl: examHttp.url }), exam.opened.deps.redis);
     const second = await register('exam-second@uni.test');
     await academicOp(`mutation($c: ID!, $u: ID!) { enrollStudent(courseId: $c, userId: $u) { id } }`, { c: courseId, u: second.userId });
     expect(await lock.running(courseId, second.userId)).toBeNull(); // now cached as "no attempt"
@@ -205,8 +182,8 @@ describe('the tutor lock', () => {
     expect(await lock.running(courseId, outsider.userId)).toBeNull();
 
     // The deadline job and the student submit at the same moment: one submission, graded once.
-    const repo = () => new ExamRepository(opened.deps.orm.em.fork());
-    const effects = { redis: opened.deps.redis, gradings: null };
+    const repo = () => new ExamRepository(exam.opened.deps.orm.em.fork());
+    const effects = { redis: exam.opened.deps.redis, gradings: null };
     const [a, b] = await Promise.all([submitAttempt(repo(), secondAttempt, true, effects), submitAttempt(repo(), secondAttempt, false, effects)]);
     expect(a!.status).toBe('GRADED');
     expect(b!.submittedAt).toEqual(a!.submittedAt);
@@ -226,32 +203,32 @@ describe('short answers graded by a model (grade-attempt job)', () => {
     });
     await stub.start();
     try {
-      const repo = () => new ExamRepository(opened.deps.orm.em.fork());
+      const repo = () => new ExamRepository(exam.opened.deps.orm.em.fork());
       const request = { bookIds: null, pageStart: null, pageEnd: null, multipleChoice: 0, shortAnswer: 2 };
-      const exam = await repo().createExam({ courseId, title: 'Short answers', generator: 'LLM', request, createdBy: admin.userId });
+      const shortExam = await repo().createExam({ courseId, title: 'Short answers', generator: 'LLM', request, createdBy: admin.userId });
       const sa = (prompt: string) => ({
         type: 'SHORT_ANSWER' as const, prompt, options: [], correctOptionId: null, modelAnswer: 'A variable is a named value.', rubric: ['A variable is a named value.', 'It is assigned with ='],
         points: 2, sourceBookId: UNKNOWN, sourcePageStart: 1, sourcePageEnd: 1, sourceQuote: 'A variable is a named value.', origin: prompt,
       });
       const event = { kind: 'EXAM_READY_FOR_REVIEW' as const, courseId, title: 't', body: 'b', audience: {}, data: {} };
-      await repo().finishGeneration(exam.id, { items: [sa('What is a variable?'), sa('What is assignment?')], generator: 'LLM', notice: null }, event);
-      for (const item of await repo().itemsOf([exam.id])) await repo().updateDraftItem(item.id, exam.id, { review: 'APPROVED' });
-      await repo().publish(exam.id, { opensAt: new Date(Date.now() - 1_000), closesAt: new Date(Date.now() + 3_600_000), durationMinutes: 30 }, { ...event, kind: 'EXAM_PUBLISHED' });
+      await repo().finishGeneration(shortExam.id, { items: [sa('What is a variable?'), sa('What is assignment?')], generator: 'LLM', notice: null }, event);
+      for (const item of await repo().itemsOf([shortExam.id])) await repo().updateDraftItem(item.id, shortExam.id, { review: 'APPROVED' });
+      await repo().publish(shortExam.id, { opensAt: new Date(Date.now() - 1_000), closesAt: new Date(Date.now() + 3_600_000), durationMinutes: 30 }, { ...event, kind: 'EXAM_PUBLISHED' });
       const third = await register('exam-third@uni.test');
       await academicOp(`mutation($c: ID!, $u: ID!) { enrollStudent(courseId: $c, userId: $u) { id } }`, { c: courseId, u: third.userId });
-      const started = await run(`mutation($e: ID!) { startExamAttempt(examId: $e) { id exam { items { id prompt } } } }`, { e: exam.id }, third);
+      const started = await run(`mutation($e: ID!) { startExamAttempt(examId: $e) { id exam { items { id prompt } } } }`, { e: shortExam.id }, third);
       const attempt = started.data!.startExamAttempt;
       for (const item of attempt.exam.items) {
         const text = item.prompt === 'What is assignment?' ? 'MODEL DOWN: a variable gets a value' : 'a named value';
         expect((await run(`mutation($a: ID!, $i: ID!, $t: String) { saveExamAnswer(attemptId: $a, itemId: $i, text: $t) { text } }`, { a: attempt.id, i: item.id, t: text }, third)).errors).toBeUndefined();
       }
-      const submitted = await submitAttempt(repo(), attempt.id, false, { redis: opened.deps.redis, gradings: null });
+      const submitted = await submitAttempt(repo(), attempt.id, false, { redis: exam.opened.deps.redis, gradings: null });
       expect(submitted!.status).toBe('SUBMITTED');
 
       const grader = new LlmGrader({ baseURL: stub.url, model: 'grader', timeoutMs: 5_000 });
-      expect(await gradeAttempt(attempt.id, { exams: repo(), grader, logger })).toEqual({ graded: 1 });
+      expect(await gradeAttempt(attempt.id, { exams: repo(), grader, logger: exam.logger })).toEqual({ graded: 1 });
       const answers = await repo().answersOf([attempt.id]);
-      const items = await repo().itemsOf([exam.id]);
+      const items = await repo().itemsOf([shortExam.id]);
       const byPrompt = (p: string) => answers.find((a) => a.itemId === items.find((i) => i.prompt === p)!.id)!;
       expect(byPrompt('What is a variable?')).toMatchObject({ points: 1.5, needsReview: false, feedback: 'Mentions a named value; misses assignment.' });
       expect(byPrompt('What is assignment?')).toMatchObject({ needsReview: true });

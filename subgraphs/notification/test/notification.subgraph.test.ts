@@ -3,52 +3,25 @@
 // however often it runs, the live feed ending when a subscriber leaves, and the one-click
 // unsubscribe link (genuine links work, forged ones change nothing, GET alone changes nothing).
 import { randomBytes, randomUUID } from 'node:crypto';
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { buildSubgraphSchema } from '@apollo/subgraph';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  coreConfigSchema,
-  createErrorFormatter,
-  createLogger,
-  createMetrics,
-  createSubgraph,
-  type DomainEvent,
-  type Env,
-  type Identity,
-  loadConfig,
-  type OpenedService,
-  openService,
-  type RunningSubgraph,
-} from '@ai-teacher/shared';
-import { createTestDatabase, createTestRedis, freePort, tempDir, type TestDatabase, type TestRedis } from '@ai-teacher/shared/testing';
+import { createSubgraph, type DomainEvent, type Env, type Identity, type RunningSubgraph } from '@ai-teacher/shared';
+import { createTestDatabase, createTestRedis, freePort, type InProcessSubgraph, openSubgraphInProcess, tempDir, type TestDatabase, type TestRedis } from '@ai-teacher/shared/testing';
 import type { Job } from 'bullmq';
-import { notificationConfigSchema, type NotificationConfig } from '../src/config.ts';
-import type { NotificationContext } from '../src/context.ts';
+import type { NotificationConfig } from '../src/config.ts';
 import { deliverEvent } from '../src/delivery/deliver-event.ts';
 import { NotificationRepository } from '../src/repositories/notification.repository.ts';
-import { resolvers } from '../src/resolvers/index.ts';
-import { notificationService, type NotificationServices } from '../src/service.ts';
+import type { NotificationServices } from '../src/service.ts';
 import { notificationSubgraph } from '../src/subgraph.ts';
 
-type Result = { data?: Record<string, any> | null; errors?: readonly { message: string; extensions?: Record<string, unknown> }[] }; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const logger = createLogger('notification-subgraph-test', 'silent');
 const dataDir = tempDir();
 let db: TestDatabase;
 let redis: TestRedis;
-let opened: OpenedService<NotificationConfig, NotificationServices>;
+let subgraph: InProcessSubgraph<NotificationConfig, NotificationServices>;
 let http: RunningSubgraph;
-let server: ApolloServer<NotificationContext>;
 const alice: Identity = { userId: randomUUID(), role: 'STUDENT' };
 const bob: Identity = { userId: randomUUID(), role: 'STUDENT' };
 
-async function run(query: string, variables: Record<string, unknown>, identity: Identity | null): Promise<Result> {
-  const request = { em: opened.deps.orm.em.fork(), identity, requestId: randomBytes(8).toString('hex'), clientIp: '127.0.0.1', logger };
-  const res = await server.executeOperation({ query, variables }, { contextValue: notificationSubgraph.context(request, opened.services) });
-  if (res.body.kind !== 'single') throw new Error('expected a single result');
-  return res.body.singleResult as Result;
-}
+const run = (query: string, variables: Record<string, unknown>, identity: Identity | null) => subgraph.run(query, variables, identity);
 
 const event = (over: Partial<DomainEvent> = {}): DomainEvent => ({
   id: randomUUID(),
@@ -66,7 +39,7 @@ const event = (over: Partial<DomainEvent> = {}): DomainEvent => ({
 /** Runs the notify job's handler as the worker does (no course audience here: no academic needed). */
 function deliver(e: DomainEvent) {
   const job = { data: e, updateProgress: async () => undefined } as unknown as Job<DomainEvent>;
-  return deliverEvent(job, { notifications: new NotificationRepository(opened.deps.orm.em.fork()), members: opened.services.members, feed: opened.services.feed, emails: opened.services.emails(), batchSize: 1, logger });
+  return deliverEvent(job, { notifications: new NotificationRepository(subgraph.opened.deps.orm.em.fork()), members: subgraph.opened.services.members, feed: subgraph.opened.services.feed, emails: subgraph.opened.services.emails(), batchSize: 1, logger: subgraph.logger });
 }
 
 beforeAll(async () => {
@@ -84,21 +57,13 @@ beforeAll(async () => {
     MIGRATE_ON_START: 'true',
     UNSUBSCRIBE_BASE_URL: `http://127.0.0.1:${port}`,
   };
-  const config = loadConfig(coreConfigSchema.extend(notificationConfigSchema.shape), env);
-  opened = await openService(notificationService, { name: 'notification-test', config, logger, metrics: createMetrics('notification-test'), migrate: true });
+  subgraph = await openSubgraphInProcess(notificationSubgraph, env);
   http = await createSubgraph(notificationSubgraph, { ...env, PORT: String(port) });
-  server = new ApolloServer<NotificationContext>({
-    schema: buildSubgraphSchema([{ typeDefs: notificationSubgraph.typeDefs, resolvers: resolvers as never }]),
-    formatError: createErrorFormatter(logger),
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
-  });
-  await server.start();
 });
 
 afterAll(async () => {
-  await server?.stop();
   await http?.stop();
-  await opened?.close();
+  await subgraph?.stop();
   await db?.drop();
   await redis?.cleanup();
   dataDir.remove();
@@ -114,8 +79,8 @@ describe('delivery', () => {
   });
 
   it('pushes new notifications to their user only, and a subscriber that leaves is let go at once', async () => {
-    const aliceFeed = await opened.services.feed.iterator(alice.userId);
-    const bobFeed = await opened.services.feed.iterator(bob.userId);
+    const aliceFeed = await subgraph.opened.services.feed.iterator(alice.userId);
+    const bobFeed = await subgraph.opened.services.feed.iterator(bob.userId);
     const next = aliceFeed.next();
     await deliver(event({ title: 'Only for Alice', audience: { userIds: [alice.userId] } }));
     expect((await next).value).toMatchObject({ title: 'Only for Alice', kind: 'ANNOUNCEMENT' });
@@ -129,7 +94,7 @@ describe('delivery', () => {
 
 describe('_entities', () => {
   it('Notification: the owner only; anyone else gets null', async () => {
-    const [mine] = (await new NotificationRepository(opened.deps.orm.em.fork()).feed(alice.userId, 1, null, false))!;
+    const [mine] = (await new NotificationRepository(subgraph.opened.deps.orm.em.fork()).feed(alice.userId, 1, null, false))!;
     const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Notification { id title kind } } }`;
     const r = [{ __typename: 'Notification', id: mine!.id }];
     expect((await run(q, { r }, alice)).data!._entities).toEqual([{ id: mine!.id, title: mine!.title, kind: 'ANNOUNCEMENT' }]);
@@ -139,7 +104,7 @@ describe('_entities', () => {
 
 describe('one-click unsubscribe', () => {
   it('a genuine link turns that kind of email off on POST; GET only asks; a forged link changes nothing', async () => {
-    const url = opened.services.unsubscribe.url(alice.userId, 'ANNOUNCEMENT');
+    const url = subgraph.opened.services.unsubscribe.url(alice.userId, 'ANNOUNCEMENT');
     const prefs = async (who: Identity) => (await run(`{ myNotificationPreferences { kind inApp email } }`, {}, who)).data!.myNotificationPreferences;
     expect((await fetch(url)).status).toBe(200);
     expect(await prefs(alice)).toContainEqual({ kind: 'ANNOUNCEMENT', inApp: true, email: true });
