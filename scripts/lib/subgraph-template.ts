@@ -49,7 +49,7 @@ export function subgraphFiles(n: SubgraphNames, migrationStamp: string): Record<
       2,
     )}\n`,
 
-    'schema.graphql': `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
+    'schema.graphql': `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@cost", "@listSize"])
 
 """
 An ISO-8601 date-time in UTC, e.g. 2026-11-27T10:00:00.000Z.

@@ -1,3 +1,4 @@
+export * from './address-key.ts';
 export * from './config.ts';
 export * from './cursor.ts';
 export * from './db.ts';

@@ -40,14 +40,32 @@ export function createMetrics(service: string): Metrics {
   };
 }
 
+/**
+ * Label values that come from clients (operation names, client names) kept to a bounded set, so a
+ * client cannot grow the metrics without limit: names that are not GraphQL-name-like, longer than
+ * 64 characters, or new once `max` distinct values were seen are reported as "other".
+ */
+export class LabelBudget {
+  private readonly seen = new Set<string>();
+  constructor(private readonly max = 200) {}
+  label(value: string | null | undefined, absent = 'anonymous'): string {
+    if (!value) return absent;
+    if (this.seen.has(value)) return value;
+    if (value.length > 64 || !/^[A-Za-z0-9_.\-@/ ]+$/.test(value) || this.seen.size >= this.max) return 'other';
+    this.seen.add(value);
+    return value;
+  }
+}
+
 /** Counts and times every GraphQL operation by name, type and outcome (router and subgraphs alike). */
 export function operationMetricsPlugin<T extends BaseContext>(metrics: Metrics): ApolloServerPlugin<T> {
+  const names = new LabelBudget();
   return {
     async requestDidStart() {
       const started = process.hrtime.bigint();
       return {
         async willSendResponse(ctx) {
-          const operation = ctx.operationName ?? 'anonymous';
+          const operation = names.label(ctx.operationName);
           const type = ctx.operation?.operation ?? 'unknown';
           metrics.operations.inc({ operation, type, outcome: ctx.errors?.length ? 'error' : 'ok' });
           metrics.operationDuration.observe({ operation, type }, Number(process.hrtime.bigint() - started) / 1e9);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { addressKey } from './registration-throttle.service.ts';
+import { addressKey } from './address-key.ts';
 
 describe('addressKey', () => {
   it.each([
