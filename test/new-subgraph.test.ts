@@ -110,13 +110,13 @@ describe('npm run new:subgraph', () => {
     let sub: RunningSubgraph;
     let workers: RunningWorkers;
     let router: RunningRouter;
-    let secret: string;
+    let serviceSecret: string;
 
     beforeAll(async () => {
       db = await createTestDatabase();
       redis = await createTestRedis();
       dataDir = tempDir();
-      secret = randomBytes(32).toString('hex');
+      serviceSecret = randomBytes(32).toString('hex');
       const env: Env = {
         NODE_ENV: 'test',
         LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
@@ -126,7 +126,8 @@ describe('npm run new:subgraph', () => {
         DATABASE_URL: db.url,
         REDIS_URL: redis.url,
         REDIS_KEY_PREFIX: redis.prefix,
-        IDENTITY_SECRET: secret,
+        IDENTITY_SECRET: randomBytes(32).toString('hex'),
+        SERVICE_SECRET: serviceSecret,
         MIGRATE_ON_START: 'true',
       };
       auth = await startAuthSubgraph(env);
@@ -185,10 +186,14 @@ describe('npm run new:subgraph', () => {
       const contracts = (await import(pathToFileURL(join(root, 'subgraphs', NAME, 'src', 'contracts.ts')).href)) as {
         LabNotesClient: new (c: InternalClient) => { items(ids: string[]): Promise<unknown[]> };
       };
-      const client = new contracts.LabNotesClient(new InternalClient({ secret, service: 'test', baseUrl: sub.url }));
+      const client = new contracts.LabNotesClient(new InternalClient({ secret: serviceSecret, service: 'test', baseUrl: sub.url }));
       expect(await client.items([id])).toEqual([{ id, title: 'First note', processed: true }]);
       // …and only to them.
       expect((await fetch(`${sub.url}/internal/${NAME}/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"ids":[]}' })).status).toBe(401);
+      // Its GraphQL endpoint answers the router only: a call straight to it without a proof is refused.
+      const direct = await gql(sub.graphqlUrl, `{ labNotesItems { id } }`);
+      expect(direct.status).toBe(401);
+      expect(direct.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     }, 30_000);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
-import { ConfigError, databaseSchema, devSecret, loadConfig, redisSchema, resolveIdentitySecret, subgraphUrlOverrides } from './config.ts';
+import { ConfigError, databaseSchema, devSecret, loadConfig, redisSchema, resolveIdentitySecret, resolveServiceSecret, subgraphUrlOverrides } from './config.ts';
 import { tempDir } from './testing/index.ts';
 
 describe('loadConfig', () => {
@@ -39,6 +39,23 @@ describe('secrets', () => {
 
   it('refuses to start in production without IDENTITY_SECRET', () => {
     expect(() => resolveIdentitySecret({ NODE_ENV: 'production', LOG_LEVEL: 'info', DATA_DIR: '/nonexistent' }, {})).toThrow(/IDENTITY_SECRET/);
+  });
+
+  it('refuses to start in production without SERVICE_SECRET', () => {
+    expect(() => resolveServiceSecret({ NODE_ENV: 'production', LOG_LEVEL: 'info', DATA_DIR: '/nonexistent' }, {})).toThrow(/SERVICE_SECRET: required in production/);
+    expect(resolveServiceSecret({ NODE_ENV: 'production', LOG_LEVEL: 'info', DATA_DIR: '/nonexistent' }, { SERVICE_SECRET: 'k'.repeat(32) })).toBe('k'.repeat(32));
+  });
+
+  it('generates two different development keys, in two files', () => {
+    const dir = tempDir();
+    const base = { NODE_ENV: 'development' as const, LOG_LEVEL: 'info' as const, DATA_DIR: dir.path };
+    const identity = resolveIdentitySecret(base, {});
+    const service = resolveServiceSecret(base, {});
+    expect(identity.length).toBeGreaterThanOrEqual(32);
+    expect(service.length).toBeGreaterThanOrEqual(32);
+    expect(service).not.toBe(identity);
+    expect(resolveServiceSecret(base, {})).toBe(service);
+    dir.remove();
   });
 });
 

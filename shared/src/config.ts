@@ -79,10 +79,20 @@ export const redisSchema = z.object({
 
 export const identitySchema = z.object({
   /**
-   * Shared secret with which the router signs the identity it forwards to subgraphs (HS256, ≥ 32
-   * chars). Generated under DATA_DIR outside production; required in production.
+   * Key with which the router signs the identity proof of each subgraph fetch and subgraphs verify
+   * it (HMAC-SHA256, ≥ 32 chars). Only the router and the subgraphs hold it. Generated under
+   * DATA_DIR outside production; required in production.
    */
   IDENTITY_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+});
+
+export const serviceSecretSchema = z.object({
+  /**
+   * Key of the service tokens on internal routes (`/internal/*`): callers sign, route owners verify
+   * (HS256, ≥ 32 chars). Only processes with internal clients or routes load it. Generated under
+   * DATA_DIR outside production; required in production.
+   */
+  SERVICE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
 });
 
 /** Access tokens: who issues them and for whom; auth signs with these values and the router checks them. */
@@ -120,9 +130,18 @@ export function devSecret(dataDir: string, name: string, generate: () => string)
 export function resolveIdentitySecret(base: BaseConfig, identity: { IDENTITY_SECRET?: string | undefined }): string {
   if (identity.IDENTITY_SECRET) return identity.IDENTITY_SECRET;
   if (base.NODE_ENV === 'production') {
-    throw new ConfigError(['IDENTITY_SECRET: required in production (at least 32 random characters)']);
+    throw new ConfigError(['IDENTITY_SECRET: required in production (at least 32 random characters; the router and the subgraphs share it)']);
   }
   return devSecret(base.DATA_DIR, 'identity-secret', () => randomBytes(32).toString('base64url'));
+}
+
+/** SERVICE_SECRET, or the development one under DATA_DIR (another file); a clear error in production. */
+export function resolveServiceSecret(base: BaseConfig, service: { SERVICE_SECRET?: string | undefined }): string {
+  if (service.SERVICE_SECRET) return service.SERVICE_SECRET;
+  if (base.NODE_ENV === 'production') {
+    throw new ConfigError(['SERVICE_SECRET: required in production (at least 32 random characters, not the IDENTITY_SECRET; the subgraphs and the workers share it)']);
+  }
+  return devSecret(base.DATA_DIR, 'service-secret', () => randomBytes(32).toString('base64url'));
 }
 
 /**

@@ -6,8 +6,9 @@ import { AppError, type ErrorCode } from './errors.ts';
 import { parseInput } from './validation.ts';
 
 // Service-to-service calls (e.g. academic asking auth about users) carry a short-lived token signed
-// with the deployment's IDENTITY_SECRET, separate in audience from the router's identity proofs,
-// so a proof forwarded for a user can never be replayed as a service call or the other way round.
+// with the deployment's SERVICE_SECRET: a key of its own, not the IDENTITY_SECRET of the router's
+// identity proofs (different format and audience too), so a proof forwarded for a user can never
+// be replayed as a service call or the other way round, and a worker holds no identity key.
 const AUDIENCE = 'ai-teacher-internal';
 const HEADER = 'x-service-proof';
 const TTL_SECONDS = 60;

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { baseSchema, databaseSchema, httpSchema, identitySchema, redisSchema, resolveIdentitySecret } from './config.ts';
+import { baseSchema, databaseSchema, httpSchema, redisSchema, resolveServiceSecret, serviceSecretSchema } from './config.ts';
 import { createOrm, migrate, type MikroORM, type OrmDefinition } from './db.ts';
 import { InternalClient } from './internal.ts';
 import type { Logger } from './logger.ts';
@@ -7,8 +7,11 @@ import type { Metrics } from './metrics.ts';
 import { Producer, type QueueDefinition } from './queues.ts';
 import { createRedis, type Redis } from './redis.ts';
 
-/** Settings every service process has, whether it serves GraphQL or runs jobs. */
-export const coreConfigSchema = baseSchema.extend(httpSchema.shape).extend(databaseSchema.shape).extend(redisSchema.shape).extend(identitySchema.shape);
+/**
+ * Settings every service process has, whether it serves GraphQL or runs jobs. IDENTITY_SECRET is
+ * not among them: only a subgraph's HTTP side verifies the router's proofs (subgraphConfigSchema).
+ */
+export const coreConfigSchema = baseSchema.extend(httpSchema.shape).extend(databaseSchema.shape).extend(redisSchema.shape).extend(serviceSecretSchema.shape);
 export type CoreConfig = z.infer<typeof coreConfigSchema>;
 
 /** A service's own settings (a zod object of environment variables). */
@@ -25,8 +28,12 @@ export interface ServiceDeps<Config> {
   /** The shared client connection (keys carry REDIS_KEY_PREFIX). */
   redis: Redis;
   metrics: Metrics;
-  /** Signs and verifies the router's identity proofs and service-to-service calls. */
-  identitySecret: string;
+  /**
+   * SERVICE_SECRET: signs and verifies service-to-service calls (and other links between the
+   * services, e.g. notification's unsubscribe links). Read on first use, so a process with no
+   * internal client or route never loads it.
+   */
+  readonly serviceSecret: string;
   /** A producer for `queue`, opened on first use and closed at shutdown. */
   producer<Payload>(queue: QueueDefinition<Payload>): Producer<Payload>;
   /** A client for another service's internal routes, signed as this service. */
@@ -69,7 +76,8 @@ export async function openService<Schema extends ConfigSchema, Services>(
   opts: { name: string; config: CoreConfig & z.infer<Schema>; logger: Logger; metrics: Metrics; migrate?: boolean },
 ): Promise<OpenedService<z.infer<Schema>, Services>> {
   const { config, logger, metrics } = opts;
-  const identitySecret = resolveIdentitySecret(config, config);
+  let serviceSecret: string | undefined;
+  const loadServiceSecret = () => (serviceSecret ??= resolveServiceSecret(config, config));
   const orm = await createOrm(def.orm, config, logger, () => metrics.dbQueries.inc());
   const redis = createRedis(config, 'client');
   const connections: Redis[] = [];
@@ -84,7 +92,9 @@ export async function openService<Schema extends ConfigSchema, Services>(
     orm,
     redis,
     metrics,
-    identitySecret,
+    get serviceSecret() {
+      return loadServiceSecret();
+    },
     producer<Payload>(queue: QueueDefinition<Payload>): Producer<Payload> {
       const existing = producers.get(queue.name);
       if (existing) return existing as Producer<Payload>;
@@ -93,7 +103,7 @@ export async function openService<Schema extends ConfigSchema, Services>(
       producers.set(queue.name, producer as Producer<unknown>);
       return producer;
     },
-    internal: (baseUrl) => new InternalClient({ secret: identitySecret, service: opts.name, baseUrl }),
+    internal: (baseUrl) => new InternalClient({ secret: loadServiceSecret(), service: opts.name, baseUrl }),
     dedicatedRedis() {
       const connection = createRedis(config, 'queue');
       connections.push(connection);

@@ -106,3 +106,24 @@ describe('createWorkers', () => {
     expect(closed).toBe(1);
   });
 });
+
+describe('the keys a worker process loads', () => {
+  const production = () => ({ NODE_ENV: 'production', DATABASE_URL: db.url, REDIS_URL: t.url, REDIS_KEY_PREFIX: t.prefix, WORKERS_PORT: '0', LOG_LEVEL: 'silent', IDENTITY_SECRET: '', SERVICE_SECRET: '' });
+  const withClient = defineService({
+    name: 'caller',
+    config: z.object({}),
+    orm: { schema: 'caller', entities: [], migrations: [] },
+    setup: (deps) => ({ client: deps.internal('http://127.0.0.1:9') }),
+  });
+
+  it('never IDENTITY_SECRET; SERVICE_SECRET only when its service calls internal routes', async () => {
+    // Production with neither key: a worker whose jobs call no internal route starts.
+    const plain = await createWorkers([defineWorker(service, [])], { env: production() });
+    expect((await fetch(`${plain.url}/ready`)).status).toBe(200);
+    await plain.stop();
+    await expect(createWorkers([defineWorker(withClient, [])], { env: production() })).rejects.toThrow(/SERVICE_SECRET: required in production/);
+    const caller = await createWorkers([defineWorker(withClient, [])], { env: { ...production(), SERVICE_SECRET: 'k'.repeat(32) } });
+    expect((await fetch(`${caller.url}/ready`)).status).toBe(200);
+    await caller.stop();
+  });
+});

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import { type Job, type Processor, UnrecoverableError, Worker } from 'bullmq';
 import { Counter, Histogram } from 'prom-client';
 import { z } from 'zod';
-import { type Env, identitySchema, loadConfig, zc } from './config.ts';
+import { type Env, loadConfig, zc } from './config.ts';
 import { baseApp, listen, mountOps } from './http.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -13,7 +13,8 @@ import { type ConfigSchema, type CoreConfig, coreConfigSchema, openService, type
 
 export { UnrecoverableError };
 
-export const workerConfigSchema = coreConfigSchema.extend(identitySchema.shape).extend({
+/** Workers verify no identity proofs: they never hold IDENTITY_SECRET (SERVICE_SECRET only if a job calls an internal route). */
+export const workerConfigSchema = coreConfigSchema.extend({
   WORKERS_PORT: zc.port.default(4010),
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(2),
   /**

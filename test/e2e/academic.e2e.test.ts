@@ -287,7 +287,7 @@ describe('trusted course scope (what tutor, retrieval and exam use)', () => {
   let scope: CourseScopeClient;
   beforeAll(() => {
     redis = createRedis({ REDIS_URL: stack.env.REDIS_URL!, REDIS_KEY_PREFIX: stack.env.REDIS_KEY_PREFIX! });
-    scope = new CourseScopeClient(new InternalClient({ secret: stack.identitySecret, service: 'test', baseUrl: stack.academic.url }), redis);
+    scope = new CourseScopeClient(new InternalClient({ secret: stack.serviceSecret, service: 'test', baseUrl: stack.academic.url }), redis);
   });
   afterAll(() => redis.disconnect());
 
@@ -313,7 +313,7 @@ describe('trusted course scope (what tutor, retrieval and exam use)', () => {
   });
 
   it('answers a malformed internal call with 400 and the field at fault', async () => {
-    const client = new InternalClient({ secret: stack.identitySecret, service: 'test', baseUrl: stack.academic.url });
+    const client = new InternalClient({ secret: stack.serviceSecret, service: 'test', baseUrl: stack.academic.url });
     const err = await client.call(courseAccessRoute, { courseId: 'not-an-id', userId: users.enrolledStudent, role: 'STUDENT' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InternalCallError);
     expect(err).toMatchObject({ status: 400, code: 'BAD_USER_INPUT' });

@@ -317,7 +317,7 @@ describe('a crash never loses or repeats a notification', () => {
     // Redis goes away for the producer only; the change itself needs none of it until after commit.
     proxy.cut = true;
     const signer = new IdentitySigner(stack.identitySecret);
-    const headers = await signer.headers({ identity: { userId: admin.user.id, role: 'ADMIN' }, requestId: randomUUID(), clientIp: '127.0.0.1' });
+    const headers = signer.headers({ identity: { userId: admin.user.id, role: 'ADMIN' }, requestId: randomUUID(), clientIp: '127.0.0.1' }, { subgraph: 'academic', query: ENROLL });
     // It never answers (after the commit it waits on Redis); the test watches the database instead.
     void gql(producer.graphqlUrl, ENROLL, { c: course, u: student.user.id }, { headers }).catch(() => undefined);
     const pending = `select id, relayed_at from academic.outbox where event->>'kind' = 'ENROLLED' and event->'audience'->'userIds'->>0 = $1`;

@@ -4,8 +4,8 @@ import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { IdentitySigner } from '@ai-teacher/shared';
-import { errorCode, gql } from '@ai-teacher/shared/testing';
+import { type Identity, IdentitySigner } from '@ai-teacher/shared';
+import { errorCode, gql, signedHeaders } from '@ai-teacher/shared/testing';
 import { serverAudits } from 'graphql-http';
 import { decodeProtectedHeader, SignJWT } from 'jose';
 import { ME, registerUser, startStack, type Stack } from '../support/stack.ts';
@@ -116,8 +116,11 @@ describe('access tokens presented to the router', () => {
   });
 });
 
-describe('identity headers sent straight to a subgraph', () => {
+describe('calls sent straight to a subgraph', () => {
   const forgedHeaders = () => ({ 'x-user-id': student.user.id, 'x-user-role': 'ADMIN' });
+  const asStudent = () => ({ userId: student.user.id, role: 'STUDENT' as const });
+  /** A proof as the router mints it for auth and the ME query. */
+  const proof = (secret = stack.identitySecret, identity: Identity | null = asStudent()) => signedHeaders(secret, identity, { subgraph: 'auth', query: ME }, { clientIp: '10.0.0.1' });
 
   it('are refused with HTTP 401 without proof', async () => {
     const res = await gql(stack.authUrl, ME, {}, { headers: forgedHeaders() });
@@ -125,35 +128,37 @@ describe('identity headers sent straight to a subgraph', () => {
     expect(errorCode(res)).toBe('UNAUTHENTICATED');
   });
 
-  it('are refused with a proof signed by another secret', async () => {
-    const headers = await new IdentitySigner('x'.repeat(40)).headers({ identity: { userId: student.user.id, role: 'ADMIN' }, requestId: 'r1', clientIp: '10.0.0.1' });
-    expect((await gql(stack.authUrl, ME, {}, { headers })).status).toBe(401);
+  it('are refused with a proof signed by another secret, or by the service secret', async () => {
+    expect((await gql(stack.authUrl, ME, {}, { headers: proof('x'.repeat(40)) })).status).toBe(401);
+    expect((await gql(stack.authUrl, ME, {}, { headers: proof(stack.serviceSecret) })).status).toBe(401);
   });
 
   it('are refused when a header was changed after signing', async () => {
-    const signer = new IdentitySigner(stack.identitySecret);
-    const headers = await signer.headers({ identity: { userId: student.user.id, role: 'STUDENT' }, requestId: 'r2', clientIp: '10.0.0.1' });
+    const headers = proof();
     expect((await gql(stack.authUrl, ME, {}, { headers: { ...headers, 'x-user-role': 'ADMIN' } })).status).toBe(401);
     expect((await gql(stack.authUrl, ME, {}, { headers: { ...headers, 'x-client-ip': '10.9.9.9' } })).status).toBe(401);
   });
 
   it('are refused when the proof is stale (a replayed capture)', async () => {
-    const old = await new SignJWT({ rid: 'r3', ip: '10.0.0.1', role: 'STUDENT' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setIssuer('ai-teacher-router')
-      .setAudience('ai-teacher-subgraphs')
-      .setSubject(student.user.id)
-      .setIssuedAt(Math.floor(Date.now() / 1000) - 600)
-      .setExpirationTime(Math.floor(Date.now() / 1000) + 600)
-      .sign(new TextEncoder().encode(stack.identitySecret));
-    const headers = { 'x-user-id': student.user.id, 'x-user-role': 'STUDENT', 'x-client-ip': '10.0.0.1', 'x-request-id': 'r3', 'x-identity-proof': old };
-    expect((await gql(stack.authUrl, ME, {}, { headers })).status).toBe(401);
+    const old = new IdentitySigner(stack.identitySecret).headers({ identity: asStudent(), requestId: 'r3', clientIp: '10.0.0.1' }, { subgraph: 'auth', query: ME }, Date.now() - 600_000);
+    const res = await gql(stack.authUrl, ME, {}, { headers: old });
+    expect(res.status).toBe(401);
+    expect(res.errors![0]!.message).toMatch(/expired/);
   });
 
-  it('are accepted with a fresh proof from the router secret (control), and anonymous calls stay anonymous', async () => {
-    const headers = await new IdentitySigner(stack.identitySecret).headers({ identity: { userId: student.user.id, role: 'STUDENT' }, requestId: 'r4', clientIp: '10.0.0.1' });
-    expect((await gql(stack.authUrl, ME, {}, { headers })).data!.me.id).toBe(student.user.id);
-    const anonymous = await gql(stack.authUrl, ME);
+  it('are refused when the proof was minted for another subgraph or another operation', async () => {
+    const forAcademic = signedHeaders(stack.identitySecret, asStudent(), { subgraph: 'academic', query: ME });
+    expect((await gql(stack.authUrl, ME, {}, { headers: forAcademic })).status).toBe(401);
+    const forOther = signedHeaders(stack.identitySecret, asStudent(), { subgraph: 'auth', query: '{ me { id role } }' });
+    expect((await gql(stack.authUrl, ME, {}, { headers: forOther })).status).toBe(401);
+  });
+
+  it('are accepted with a fresh proof from the router secret (control); anonymous calls need a proof too', async () => {
+    expect((await gql(stack.authUrl, ME, {}, { headers: proof() })).data!.me.id).toBe(student.user.id);
+    const unproven = await gql(stack.authUrl, ME);
+    expect(unproven.status).toBe(401);
+    expect(errorCode(unproven)).toBe('UNAUTHENTICATED');
+    const anonymous = await gql(stack.authUrl, ME, {}, { headers: proof(stack.identitySecret, null) });
     expect(anonymous.status).toBe(200);
     expect(anonymous.data!.me).toBeNull();
   });

@@ -91,11 +91,11 @@ describe('streaming edges', () => {
 
 describe('the tutor subgraph’s own WebSocket endpoint', () => {
   /** Subscribes straight to the tutor (as only the router should) and returns what came back. */
-  const direct = async (forwarded?: Record<string, string>): Promise<string> => {
+  const direct = async (forwarded?: Record<string, string>, query = STREAM): Promise<string> => {
     const c = createClient({ url: stack.tutor.graphqlUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
     const results: unknown[] = [];
     try {
-      for await (const r of c.iterate({ query: STREAM, variables: { m: '00000000-0000-4000-8000-000000000000' }, ...(forwarded ? { extensions: { forwarded } } : {}) })) results.push(r);
+      for await (const r of c.iterate({ query, variables: { m: '00000000-0000-4000-8000-000000000000' }, ...(forwarded ? { extensions: { forwarded } } : {}) })) results.push(r);
     } catch (err) {
       results.push(err); // an error before the first event arrives as a thrown array
     }
@@ -110,8 +110,16 @@ describe('the tutor subgraph’s own WebSocket endpoint', () => {
   });
 
   it('accepts the router’s signature for the signed user only', async () => {
-    const headers = await new IdentitySigner(stack.identitySecret).headers({ identity: { userId: student.id, role: 'STUDENT' }, requestId: 'test', clientIp: '127.0.0.1' });
+    const headers = new IdentitySigner(stack.identitySecret).headers({ identity: { userId: student.id, role: 'STUDENT' }, requestId: 'test', clientIp: '127.0.0.1' }, { subgraph: 'tutor', query: STREAM });
     // Signed and authenticated: the answer is simply not there.
     expect(await direct(headers)).toMatch(/"code":"NOT_FOUND"/);
+  });
+
+  it('refuses the router’s signature for another operation or another subgraph, and unproven queries over the socket', async () => {
+    const signer = new IdentitySigner(stack.identitySecret);
+    const fwd = { identity: { userId: student.id, role: 'STUDENT' as const }, requestId: 'test', clientIp: '127.0.0.1' };
+    expect(await direct(signer.headers(fwd, { subgraph: 'tutor', query: `${STREAM} ` }))).toMatch(/signed for another operation.*"code":"UNAUTHENTICATED"/);
+    expect(await direct(signer.headers(fwd, { subgraph: 'academic', query: STREAM }))).toMatch(/does not match this subgraph.*"code":"UNAUTHENTICATED"/);
+    expect(await direct(undefined, '{ __typename }')).toMatch(/missing identity proof.*"code":"UNAUTHENTICATED"/);
   });
 });

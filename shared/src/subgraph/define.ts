@@ -2,15 +2,15 @@ import { readFileSync } from 'node:fs';
 import { type DocumentNode, parse } from 'graphql';
 import type { Express } from 'express';
 import { z } from 'zod';
-import { zc } from '../config.ts';
+import { identitySchema, zc } from '../config.ts';
 import type { EntityManager } from '../db.ts';
 import type { Identity } from '../identity.ts';
 import type { InternalRouteHandler } from '../internal.ts';
 import type { Logger } from '../logger.ts';
 import { type ConfigSchema, type CoreConfig, coreConfigSchema, type ServiceDefinition } from '../service.ts';
 
-/** Settings of every subgraph process, on top of its service's own. */
-export const subgraphConfigSchema = coreConfigSchema.extend({
+/** Settings of every subgraph process, on top of its service's own (IDENTITY_SECRET: it verifies the router's proofs). */
+export const subgraphConfigSchema = coreConfigSchema.extend(identitySchema.shape).extend({
   PORT: zc.port.optional(),
   /** Apply pending migrations at start-up (handy in development; run `npm run migrate` in production). */
   MIGRATE_ON_START: zc.bool.default(false),
@@ -50,7 +50,8 @@ export interface SubgraphDefinition<Schema extends ConfigSchema, Services, Conte
   routes?(app: Express, services: NoInfer<Services>): void;
   /**
    * Serve the schema's subscriptions over graphql-ws at /graphql. Only the router connects: each
-   * subscription carries the router's signed identity headers in `extensions.forwarded`.
+   * subscription carries the router's signed identity headers in `extensions.forwarded`, with a
+   * proof bound to this subgraph and the subscription's query.
    */
   subscriptions?: boolean;
   /** Accept GraphQL multipart requests (file uploads) up to this many bytes per file. */

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { type ExecutionResult, type GraphQLError, type GraphQLFormattedError, type GraphQLSchema, subscribe as graphqlSubscribe } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -15,12 +14,15 @@ export interface SubscriptionServer {
 
 /**
  * graphql-ws on the subgraph's /graphql path, for the router only: each subscription must carry
- * the router's signed identity headers in its extensions; without them it is refused.
+ * the router's signed identity headers in its extensions, with a proof for this subgraph and for
+ * the subscription's exact query text; without them it is refused.
  */
 export function startSubscriptionServer<Context>(opts: {
   httpServer: Server;
   schema: GraphQLSchema;
   signer: IdentitySigner;
+  /** This subgraph's name: proofs minted for another subgraph are refused. */
+  subgraph: string;
   logger: Logger;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   context: (fwd: ForwardedIdentity) => Context;
@@ -33,19 +35,24 @@ export function startSubscriptionServer<Context>(opts: {
     {
       schema: opts.schema,
       subscribe: async (args) => streams.track(await graphqlSubscribe(args)),
-      onSubscribe: async (ctx, id, payload) => {
+      onSubscribe: (ctx, id, payload) => {
         try {
-          const fwd = await verifyForwardedExtension(signer, payload.extensions ?? undefined);
+          const fwd = verifyForwardedExtension(signer, opts.subgraph, payload.query, payload.extensions);
           const byId = verified.get(ctx) ?? new Map<string, ForwardedIdentity>();
           byId.set(id, fwd);
           verified.set(ctx, byId);
         } catch (err) {
           if (!(err instanceof IdentityProofError)) throw err;
           logger.warn({ reason: err.message }, 'refused subscription with unproven identity');
-          return [new UnauthenticatedError('Identity headers are not signed by the router')];
+          return [new UnauthenticatedError(`Subgraphs answer only the router: ${err.message}`)];
         }
       },
-      context: (ctx, id) => opts.context(verified.get(ctx)?.get(id) ?? { identity: null, requestId: randomUUID(), clientIp: 'unknown' }) as Record<string, unknown>,
+      context: (ctx, id) => {
+        const fwd = verified.get(ctx)?.get(id);
+        // onSubscribe verified every operation (queries over the socket too); nothing runs unproven.
+        if (!fwd) throw new UnauthenticatedError('Subgraphs answer only the router: missing identity proof');
+        return opts.context(fwd) as Record<string, unknown>;
+      },
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined,
       onError: (_ctx, _id, _payload, errors) => errors.map((e: GraphQLError) => formatError(e.toJSON(), e)),

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { Queue } from 'bullmq';
 import { readEnv } from '../config.ts';
-import { type Identity, IdentitySigner } from '../identity.ts';
+import { type Identity, IdentitySigner, type ProofTarget } from '../identity.ts';
 
 const env = readEnv();
 /** A database the test user may create databases from (trust auth on the local machine). */
@@ -101,24 +101,32 @@ export async function gql<T = Record<string, any>>(
   return { status: res.status, headers: res.headers, ...body };
 }
 
-/** The identity headers the router sends a subgraph, signed with the deployment's secret. */
-export function signedHeaders(secret: string, identity: Identity | null): Promise<Record<string, string>> {
-  return new IdentitySigner(secret).headers({ identity, requestId: randomBytes(8).toString('hex'), clientIp: '127.0.0.1' });
+/** A subgraph as tests address it: its name (what proofs are bound to) and its GraphQL URL (a RunningSubgraph is one). */
+export interface SubgraphTarget {
+  name: string;
+  graphqlUrl: string;
 }
 
-/** An operation sent straight to a subgraph as the router would send it; throws on errors. */
+/**
+ * The identity headers the router sends `subgraph` for one fetch of `query`, signed with the
+ * deployment's IDENTITY_SECRET (a proof for that subgraph and that exact query text only).
+ */
+export function signedHeaders(secret: string, identity: Identity | null, target: ProofTarget, opts: { requestId?: string; clientIp?: string } = {}): Record<string, string> {
+  return new IdentitySigner(secret).headers({ identity, requestId: opts.requestId ?? randomBytes(8).toString('hex'), clientIp: opts.clientIp ?? '127.0.0.1' }, target);
+}
+
+/** An operation sent straight to a subgraph as the router would send it (signed for it and for `query`); throws on errors. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response shapes are asserted by each test
-export async function signedOp<T = Record<string, any>>(graphqlUrl: string, secret: string, identity: Identity | null, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const res = await gql<T>(graphqlUrl, query, variables, { headers: await signedHeaders(secret, identity) });
+export async function signedOp<T = Record<string, any>>(subgraph: SubgraphTarget, secret: string, identity: Identity | null, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const res = await gql<T>(subgraph.graphqlUrl, query, variables, { headers: signedHeaders(secret, identity, { subgraph: subgraph.name, query }) });
   if (res.errors || !res.data) throw new Error(JSON.stringify(res.errors));
   return res.data;
 }
 
-/** A new STUDENT account registered through the auth subgraph, as a client registers; its id. */
-export async function registerStudent(authGraphqlUrl: string, email: string, displayName = email): Promise<string> {
-  const res = await gql(authGraphqlUrl, `mutation($i: RegisterInput!) { register(input: $i) { user { id } } }`, { i: { email, password: 'a long enough passphrase', displayName } });
-  if (!res.data) throw new Error(JSON.stringify(res.errors));
-  return res.data.register.user.id as string;
+/** A new STUDENT account registered through the auth subgraph, as a client registers through the router (anonymous, signed); its id. */
+export async function registerStudent(auth: SubgraphTarget, secret: string, email: string, displayName = email): Promise<string> {
+  const data = await signedOp(auth, secret, null, `mutation($i: RegisterInput!) { register(input: $i) { user { id } } }`, { i: { email, password: 'a long enough passphrase', displayName } });
+  return data.register.user.id as string;
 }
 
 /** The data of a job once it is on the queue (e.g. an event the outbox relay moves), or an error after `timeoutMs`. */

@@ -23,6 +23,7 @@ import type { AcademicServices } from '../src/service.ts';
 import { academicSubgraph } from '../src/subgraph.ts';
 
 const dataDir = tempDir();
+const identitySecret = randomBytes(32).toString('hex');
 let db: TestDatabase;
 let redis: TestRedis;
 let auth: RunningSubgraph;
@@ -44,7 +45,7 @@ async function asAdmin(query: string, variables: Record<string, unknown> = {}): 
 }
 
 /** A STUDENT account in auth, registered the way a client registers. */
-const student = async (email: string): Promise<Identity> => ({ userId: await registerStudent(auth.graphqlUrl, email, `Student ${email}`), role: 'STUDENT' });
+const student = async (email: string): Promise<Identity> => ({ userId: await registerStudent(auth, identitySecret, email, `Student ${email}`), role: 'STUDENT' });
 
 const ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) {
   __typename
@@ -69,7 +70,7 @@ beforeAll(async () => {
     DATABASE_URL: db.url,
     REDIS_URL: redis.url,
     REDIS_KEY_PREFIX: redis.prefix,
-    IDENTITY_SECRET: randomBytes(32).toString('hex'),
+    IDENTITY_SECRET: identitySecret,
     MIGRATE_ON_START: 'true',
   };
   auth = await startAuthSubgraph(env);

@@ -28,6 +28,7 @@ import { type ImportBatch, ImportRepository } from '../src/repositories/import.r
 import { academicSubgraph } from '../src/subgraph.ts';
 
 const secret = randomBytes(32).toString('hex');
+const serviceSecret = randomBytes(32).toString('hex');
 const dataDir = tempDir();
 const admin: Identity = { userId: '00000000-0000-4000-8000-00000000a0a0', role: 'ADMIN' };
 let db: TestDatabase;
@@ -43,8 +44,8 @@ let courseId: string;
 let otherCourseId: string;
 
 /** An operation on academic over HTTP, signed as the router signs it. */
-const asAdmin = (query: string, variables: Record<string, unknown> = {}) => signedOp(academic.graphqlUrl, secret, admin, query, variables);
-const student = (email: string) => registerStudent(auth.graphqlUrl, email);
+const asAdmin = (query: string, variables: Record<string, unknown> = {}) => signedOp(academic, secret, admin, query, variables);
+const student = (email: string) => registerStudent(auth, secret, email);
 
 /** The ENROLLED events in academic's outbox for a course (all of them, or one student's). */
 async function enrolledEvents(course: string, userId?: string): Promise<DomainEvent[]> {
@@ -75,6 +76,7 @@ beforeAll(async () => {
     REDIS_URL: redis.url,
     REDIS_KEY_PREFIX: redis.prefix,
     IDENTITY_SECRET: secret,
+    SERVICE_SECRET: serviceSecret,
     MIGRATE_ON_START: 'true',
     AUTH_INTERNAL_URL: `http://127.0.0.1:${authPort}`,
   };
@@ -83,7 +85,7 @@ beforeAll(async () => {
   orm = await createOrm(ormDefinition, { DATABASE_URL: db.url, DB_POOL_MAX: 4, DB_DEBUG: false }, undefined, () => void queries++);
   connection = new Redis(redis.url, { maxRetriesPerRequest: null });
   notify = new Queue(notifyQueue.name, { connection, prefix: bullPrefix(redis.prefix) });
-  members = new CourseMembersClient(new InternalClient({ secret, service: 'notification', baseUrl: academic.url }));
+  members = new CourseMembersClient(new InternalClient({ secret: serviceSecret, service: 'notification', baseUrl: academic.url }));
 
   await asAdmin(`mutation($d: String!) { importAcademicData(format: JSON, document: $d) { applied } }`, {
     d: JSON.stringify({ faculties: [{ name: 'Engineering', departments: [{ name: 'Computer Science', semesters: [{ name: 'Fall 2026', courses: [{ code: 'CS101', title: 'Intro to Python' }, { code: 'CS102', title: 'Data Structures' }] }] }] }] }),
@@ -266,7 +268,7 @@ describe('/internal/course-members', () => {
   });
 
   it('refuses bad input with BAD_USER_INPUT, and callers without the service proof', async () => {
-    const client = new InternalClient({ secret, service: 'notification', baseUrl: academic.url });
+    const client = new InternalClient({ secret: serviceSecret, service: 'notification', baseUrl: academic.url });
     for (const input of [
       { courseId: bigCourse, role: 'STUDENT', limit: 0 },
       { courseId: bigCourse, role: 'STUDENT', limit: 1001 },
@@ -280,5 +282,8 @@ describe('/internal/course-members', () => {
     }
     const forged = new InternalClient({ secret: randomBytes(32).toString('hex'), service: 'notification', baseUrl: academic.url });
     await expect(forged.call(courseMembersRoute, { courseId: bigCourse, role: 'STUDENT' })).rejects.toThrow(InternalCallError);
+    // The router's identity key signs no service token.
+    const withIdentityKey = new InternalClient({ secret, service: 'notification', baseUrl: academic.url });
+    await expect(withIdentityKey.call(courseMembersRoute, { courseId: bigCourse, role: 'STUDENT' })).rejects.toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
   });
 });

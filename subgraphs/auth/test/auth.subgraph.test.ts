@@ -1,11 +1,13 @@
 // The auth subgraph as it starts and serves (issue 12): the bootstrap admin and the refresh-token
-// clean-up at start-up, and the registration throttle keyed by the client address the router
-// forwards in its signed identity headers.
+// clean-up at start-up, the registration throttle keyed by the client address the router
+// forwards in its signed identity headers, and its answering nobody but the router (proofs bound
+// to this subgraph and to the operation; service tokens and identity proofs on separate keys).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createOrm, IdentitySigner, migrate, type RunningSubgraph } from '@ai-teacher/shared';
-import { createTestDatabase, createTestRedis, errorCode, gql, tempDir, type TestDatabase, type TestRedis } from '@ai-teacher/shared/testing';
+import { createOrm, InternalCallError, InternalClient, migrate, type RunningSubgraph } from '@ai-teacher/shared';
+import { createTestDatabase, createTestRedis, errorCode, gql, signedHeaders, tempDir, type TestDatabase, type TestRedis } from '@ai-teacher/shared/testing';
 import pg from 'pg';
+import { usersLookupRoute } from '../src/contracts.ts';
 import { ormDefinition } from '../src/database.ts';
 import { PasswordHasher } from '../src/services/password.service.ts';
 import { startAuthSubgraph } from '../src/subgraph.ts';
@@ -16,6 +18,7 @@ let sql: pg.Client;
 let auth: RunningSubgraph;
 const dataDir = tempDir();
 const secret = randomBytes(32).toString('hex');
+const serviceSecret = randomBytes(32).toString('hex');
 const squatterId = randomUUID();
 const rows = { live: randomUUID(), expired: randomUUID(), revoked: randomUUID() };
 
@@ -47,6 +50,7 @@ beforeAll(async () => {
     REDIS_URL: redisT.url,
     REDIS_KEY_PREFIX: redisT.prefix,
     IDENTITY_SECRET: secret,
+    SERVICE_SECRET: serviceSecret,
     ADMIN_EMAIL: 'Registrar@uni.test',
     ADMIN_PASSWORD: 'the real admin secret',
     REGISTER_MAX_PER_IP: '2',
@@ -61,10 +65,12 @@ afterAll(async () => {
   dataDir.remove();
 });
 
+const REGISTER = `mutation($i: RegisterInput!) { register(input: $i) { user { id role } } }`;
+
 /** A register call as the router sends it for a client at `clientIp`. */
 async function registerFrom(clientIp: string) {
-  const headers = await new IdentitySigner(secret).headers({ identity: null, requestId: randomUUID(), clientIp });
-  return gql(auth.graphqlUrl, `mutation($i: RegisterInput!) { register(input: $i) { user { id role } } }`, { i: { email: `x.${randomUUID()}@uni.test`, password: 'a long enough passphrase', displayName: 'X' } }, { headers });
+  const headers = signedHeaders(secret, null, { subgraph: 'auth', query: REGISTER }, { clientIp });
+  return gql(auth.graphqlUrl, REGISTER, { i: { email: `x.${randomUUID()}@uni.test`, password: 'a long enough passphrase', displayName: 'X' } }, { headers });
 }
 
 describe('start-up', () => {
@@ -97,5 +103,71 @@ describe('registration throttle', () => {
     expect(errorCode(limited)).toBe('RATE_LIMITED');
     expect(limited.errors![0]!.extensions!.retryAfter).toBeGreaterThan(0);
     expect((await registerFrom('203.0.113.21')).data?.register.user.role).toBe('STUDENT');
+  });
+});
+
+describe('only the router gets an answer', () => {
+  const ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id email } } }`;
+  const ME = `{ me { id } }`;
+  const user = () => ({ r: [{ __typename: 'User', id: squatterId }] });
+  const expectRefused = (res: { status: number; data?: unknown; errors?: { message: string }[] }, reason: RegExp) => {
+    expect(res.status).toBe(401);
+    expect(errorCode(res as Parameters<typeof errorCode>[0])).toBe('UNAUTHENTICATED');
+    expect(res.errors![0]!.message).toMatch(/^Subgraphs answer only the router: /);
+    expect(res.errors![0]!.message).toMatch(reason);
+    expect(res.data).toBeUndefined();
+    expect(JSON.stringify(res)).not.toContain('registrar@uni.test');
+  };
+
+  it('refuses an _entities call for a User without a proof: 401, no email', async () => {
+    expectRefused(await gql(auth.graphqlUrl, ENTITIES, user()), /missing identity proof/);
+  });
+
+  it('refuses every proof-less call, anonymous ones included, over POST and GET', async () => {
+    expectRefused(await gql(auth.graphqlUrl, ME), /missing identity proof/);
+    const get = await fetch(`${auth.graphqlUrl}?query=${encodeURIComponent(ME)}`, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(get.status).toBe(401);
+  });
+
+  it('answers the same calls with the router’s proof, anonymous too (control)', async () => {
+    const anonymous = await gql(auth.graphqlUrl, ME, {}, { headers: signedHeaders(secret, null, { subgraph: 'auth', query: ME }) });
+    expect(anonymous.status).toBe(200);
+    expect(anonymous.data).toEqual({ me: null });
+    const entities = await gql(auth.graphqlUrl, ENTITIES, user(), { headers: signedHeaders(secret, null, { subgraph: 'auth', query: ENTITIES }) });
+    expect(entities.data).toEqual({ _entities: [{ id: squatterId, email: 'registrar@uni.test' }] });
+  });
+
+  it('refuses a proof minted for another subgraph (academic)', async () => {
+    const forAcademic = signedHeaders(secret, { userId: squatterId, role: 'ADMIN' }, { subgraph: 'academic', query: ENTITIES });
+    expectRefused(await gql(auth.graphqlUrl, ENTITIES, user(), { headers: forAcademic }), /does not match this subgraph/);
+  });
+
+  it('refuses a proof for one operation replayed with another', async () => {
+    const forMe = signedHeaders(secret, null, { subgraph: 'auth', query: ME });
+    expect((await gql(auth.graphqlUrl, ME, {}, { headers: forMe })).status).toBe(200);
+    expectRefused(await gql(auth.graphqlUrl, ENTITIES, user(), { headers: forMe }), /signed for another operation/);
+    // The same in a body whose query is missing, or a batch (no one query to match).
+    const noQuery = await fetch(auth.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...forMe }, body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: 'x' } } }) });
+    expect(noQuery.status).toBe(401);
+    const batch = await fetch(auth.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...forMe }, body: JSON.stringify([{ query: ME }]) });
+    expect(batch.status).toBe(401);
+  });
+
+  it('refuses an identity proof signed with the service secret', async () => {
+    const withServiceKey = signedHeaders(serviceSecret, null, { subgraph: 'auth', query: ENTITIES });
+    expectRefused(await gql(auth.graphqlUrl, ENTITIES, user(), { headers: withServiceKey }), /does not match/);
+  });
+
+  it('refuses on internal routes a service token signed with the identity secret; the service secret works', async () => {
+    const forged = new InternalClient({ secret, service: 'academic', baseUrl: auth.url });
+    const refused = await forged.call(usersLookupRoute, { ids: [squatterId] }).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(InternalCallError);
+    expect(refused).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
+    const genuine = new InternalClient({ secret: serviceSecret, service: 'academic', baseUrl: auth.url });
+    expect((await genuine.call(usersLookupRoute, { ids: [squatterId] })).users.map((u) => u.email)).toEqual(['registrar@uni.test']);
+  });
+
+  it('leaves health, readiness and metrics open', async () => {
+    for (const path of ['/health', '/ready', '/metrics']) expect((await fetch(`${auth.url}${path}`)).status).toBe(200);
   });
 });

@@ -33,6 +33,7 @@ import { examSubgraph } from '../src/subgraph.ts';
 
 const dataDir = tempDir();
 const secret = randomBytes(32).toString('hex');
+const serviceSecret = randomBytes(32).toString('hex');
 let db: TestDatabase;
 let redis: TestRedis;
 let auth: RunningSubgraph;
@@ -52,8 +53,8 @@ const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 const run = (query: string, variables: Record<string, unknown>, identity: Identity | null) => exam.run(query, variables, identity);
 
 /** An operation on academic over HTTP, signed as the router signs it. */
-const academicOp = (query: string, variables: Record<string, unknown>) => signedOp(academic.graphqlUrl, secret, admin, query, variables);
-const register = async (email: string): Promise<Identity> => ({ userId: await registerStudent(auth.graphqlUrl, email), role: 'STUDENT' });
+const academicOp = (query: string, variables: Record<string, unknown>) => signedOp(academic, secret, admin, query, variables);
+const register = async (email: string): Promise<Identity> => ({ userId: await registerStudent(auth, secret, email), role: 'STUDENT' });
 
 const ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) {
   __typename
@@ -76,6 +77,7 @@ beforeAll(async () => {
     REDIS_URL: redis.url,
     REDIS_KEY_PREFIX: redis.prefix,
     IDENTITY_SECRET: secret,
+    SERVICE_SECRET: serviceSecret,
     MIGRATE_ON_START: 'true',
     AUTH_INTERNAL_URL: `http://127.0.0.1:${authPort}`,
     ACADEMIC_INTERNAL_URL: `http://127.0.0.1:${academicPort}`,
@@ -172,7 +174,7 @@ describe('_entities', () => {
 
 describe('the tutor lock', () => {
   it('is served to other services, cached, and never stale: an attempt that starts or ends shows at once', async () => {
-    const lock = new ExamLockClient(new InternalClient({ secret, service: 'tutor', baseUrl: examHttp.url }), exam.opened.deps.redis);
+    const lock = new ExamLockClient(new InternalClient({ secret: serviceSecret, service: 'tutor', baseUrl: examHttp.url }), exam.opened.deps.redis);
     const second = await register('exam-second@uni.test');
     await academicOp(`mutation($c: ID!, $u: ID!) { enrollStudent(courseId: $c, userId: $u) { id } }`, { c: courseId, u: second.userId });
     expect(await lock.running(courseId, second.userId)).toBeNull(); // now cached as "no attempt"

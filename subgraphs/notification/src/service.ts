@@ -38,7 +38,9 @@ export const notificationService = defineService({
       mailer,
       scope: new CourseScopeClient(deps.internal(config.ACADEMIC_INTERNAL_URL), deps.redis),
       members: new CourseMembersClient(deps.internal(config.ACADEMIC_INTERNAL_URL)),
-      unsubscribe: new UnsubscribeLinks(deps.identitySecret, config.UNSUBSCRIBE_BASE_URL),
+      // Made by the worker (emails), checked by the subgraph: both hold the service key (workers hold
+      // no identity key); the MAC's `unsubscribe:` prefix keeps it apart from service tokens.
+      unsubscribe: new UnsubscribeLinks(deps.serviceSecret, config.UNSUBSCRIBE_BASE_URL),
       users: new UserDirectory(deps.internal(config.AUTH_INTERNAL_URL)),
       announceLimiter: new RateLimiterRedis({ storeClient: deps.redis, keyPrefix: 'announce', points: config.ANNOUNCE_PER_HOUR, duration: 3600 }),
       // Opened on first use: a subgraph process that never queues an email opens no queue connection.

@@ -57,20 +57,23 @@ let notify: Queue;
 let ingestQueue: Queue;
 let courseId: string;
 
-const signed = (identity: Identity) => signedHeaders(secret, identity);
-const academicOp = (query: string, variables: Record<string, unknown>) => signedOp(academic.graphqlUrl, secret, { userId: '00000000-0000-4000-8000-00000000a0a0', role: 'ADMIN' }, query, variables);
+const UPLOAD = 'mutation($b: ID!, $f: Upload!) { uploadBookFile(bookId: $b, file: $f) { status } }';
+const academicOp = (query: string, variables: Record<string, unknown>) => signedOp(academic, secret, { userId: '00000000-0000-4000-8000-00000000a0a0', role: 'ADMIN' }, query, variables);
 
 const newBook = async (title: string): Promise<string> =>
   (await academicOp(`mutation($c: ID!, $t: String!) { createBook(courseId: $c, title: $t, authors: ["OpenStax"]) { id } }`, { c: courseId, t: title })).createBook.id;
 
-/** A GraphQL multipart upload to retrieval, with the identity the router forwards. */
-async function upload(bookId: string, file: string): Promise<{ data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+/**
+ * A GraphQL multipart upload to retrieval, with the identity the router forwards (a proof for
+ * retrieval and the upload's query, unless the test passes other headers).
+ */
+async function upload(bookId: string, file: string, headers: Record<string, string> = signedHeaders(secret, uploader, { subgraph: 'retrieval', query: UPLOAD })): Promise<{ status: number; data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] }> { // eslint-disable-line @typescript-eslint/no-explicit-any
   const form = new FormData();
-  form.append('operations', JSON.stringify({ query: 'mutation($b: ID!, $f: Upload!) { uploadBookFile(bookId: $b, file: $f) { status } }', variables: { b: bookId, f: null } }));
+  form.append('operations', JSON.stringify({ query: UPLOAD, variables: { b: bookId, f: null } }));
   form.append('map', JSON.stringify({ 0: ['variables.f'] }));
   form.append('0', new Blob([readFileSync(join(files, file))], { type: 'application/pdf' }), file.split('/').pop()!);
-  const res = await fetch(retrieval.graphqlUrl, { method: 'POST', body: form, headers: { 'apollo-require-preflight': 'true', ...(await signed(uploader)) } });
-  return (await res.json()) as never;
+  const res = await fetch(retrieval.graphqlUrl, { method: 'POST', body: form, headers: { 'apollo-require-preflight': 'true', ...headers } });
+  return { status: res.status, ...((await res.json()) as object) };
 }
 
 type Row = { status: string; error: string | null; page_count: number | null; chunk_count: number | null; uploaded_by: string | null };
@@ -249,5 +252,25 @@ describe('BOOK_FAILED', () => {
     expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(await ingestion(b)).toBeUndefined();
     expect(await eventsOf(b)).toEqual([]);
+  });
+});
+
+describe('uploads straight to retrieval, not from the router', () => {
+  it('are refused (401) without a proof, with a proof for another operation, or for another subgraph: nothing stored', async () => {
+    const b = await newBook('Unproven upload');
+    const other = 'mutation($b: ID!, $f: Upload!) { uploadBookFile(bookId: $b, file: $f) { status bookId } }';
+    for (const headers of [
+      {},
+      signedHeaders(secret, uploader, { subgraph: 'retrieval', query: other }),
+      signedHeaders(secret, uploader, { subgraph: 'academic', query: UPLOAD }),
+    ]) {
+      const res = await upload(b, 'bad-inputs/garbage-xref.pdf', headers);
+      expect(res.status).toBe(401);
+      expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    }
+    expect(await ingestion(b)).toBeUndefined();
+    // The router's proof for exactly this operation (the multipart `operations` query) is accepted.
+    expect((await upload(b, 'bad-inputs/garbage-xref.pdf')).data?.uploadBookFile).toEqual({ status: 'PENDING' });
+    expect(await finished(b)).toMatchObject({ status: 'READY' });
   });
 });
