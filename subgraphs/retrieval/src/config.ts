@@ -17,6 +17,14 @@ export const retrievalConfigSchema = z.object({
   S3_FORCE_PATH_STYLE: zc.bool.default(true),
   INGEST_MAX_PAGES: z.coerce.number().int().positive().default(2000),
   INGEST_MAX_CHARS: z.coerce.number().int().positive().default(20_000_000),
+  /**
+   * PDF text extraction runs in a worker thread: its JS heap (MB), its time for the whole file and
+   * for opening it and each page (ms). Past any of them the ingestion ends FAILED with the reason
+   * (not retried). The 200-page Python textbook needs about 2 s and under 64 MB.
+   */
+  INGEST_MAX_HEAP_MB: z.coerce.number().int().positive().default(512),
+  INGEST_TIMEOUT_MS: z.coerce.number().int().positive().default(10 * 60_000),
+  INGEST_PAGE_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   /** OpenAI-compatible embeddings endpoint; unset = the offline hashing embedder. */
   EMBEDDINGS_BASE_URL: z.url().optional(),
   EMBEDDINGS_MODEL: z.string().default('text-embedding-3-small'),

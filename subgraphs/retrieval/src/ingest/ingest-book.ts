@@ -9,7 +9,8 @@ import type { RetrievalRuntime } from '../runtime.ts';
 import { bookFailedEvent, bookReadyEvent, type BookSubject } from './book-events.ts';
 import { chunkPages } from './chunk.ts';
 import { cleanPages } from './clean.ts';
-import { extractPdfText, PdfRejectedError } from './pdf-text.ts';
+import { PdfRejectedError } from './pdf-text.ts';
+import { extractPdfTextInThread } from './pdf-thread.ts';
 
 /** Stable ids, so a retried job overwrites its own earlier vectors instead of adding more. */
 export function chunkId(bookId: string, generation: string, index: number): string {
@@ -68,9 +69,14 @@ export async function ingestBook(job: Job<IngestBookPayload>, deps: IngestBookDe
     if (!scope) throw new BookGoneError('the book’s course no longer exists');
 
     const data = await runtime.blobs.get(blobKey);
-    const pdf = await extractPdfText(new Uint8Array(data), {
+    // In a worker thread with a heap cap and time limits: a file that exceeds them is rejected
+    // (FAILED with the reason, not retried) before anything is written.
+    const pdf = await extractPdfTextInThread(new Uint8Array(data), {
       maxPages: runtime.config.INGEST_MAX_PAGES,
       maxChars: runtime.config.INGEST_MAX_CHARS,
+      maxHeapMb: runtime.config.INGEST_MAX_HEAP_MB,
+      timeoutMs: runtime.config.INGEST_TIMEOUT_MS,
+      pageTimeoutMs: runtime.config.INGEST_PAGE_TIMEOUT_MS,
       onProgress: (done, total) => progress(0.5 * (done / total)),
     });
     const pages = cleanPages(pdf.pages);
