@@ -25,6 +25,8 @@ export interface BenchStack {
   /** Each subgraph's port by name, plus the router's and the workers'. */
   ports: Record<string, number> & { router: number; routerMetrics: number; workers: number };
   routerUrl: string;
+  /** Another router process over the same subgraphs, with `env` over the stack's settings. */
+  startRouter(env: Record<string, string>): Promise<{ url: string; metricsUrl: string }>;
   stop(): Promise<void>;
 }
 
@@ -47,6 +49,7 @@ export async function startBenchStack(extraEnv: Record<string, string> = {}): Pr
     REDIS_URL: redis.url,
     REDIS_KEY_PREFIX: redis.prefix,
     IDENTITY_SECRET: secret,
+    SERVICE_SECRET: randomBytes(32).toString('hex'),
     MIGRATE_ON_START: 'true',
     ...subgraphAddresses(subgraphPorts),
     ...extraEnv,
@@ -79,7 +82,13 @@ export async function startBenchStack(extraEnv: Record<string, string> = {}): Pr
     await stop();
     throw err;
   }
-  return { databaseUrl: db.url, secret, ports, routerUrl: `http://127.0.0.1:${ports.router}/graphql`, stop };
+  const startRouter = async (env: Record<string, string>) => {
+    const [port, metricsPort] = [await freePort(), await freePort()];
+    run('router/src/index.ts', { ...env, PORT: String(port), METRICS_PORT: String(metricsPort) });
+    await waitReady(`http://127.0.0.1:${port}/ready`);
+    return { url: `http://127.0.0.1:${port}/graphql`, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
+  };
+  return { databaseUrl: db.url, secret, ports, routerUrl: `http://127.0.0.1:${ports.router}/graphql`, startRouter, stop };
 }
 
 /** A GraphQL multipart upload of a book file through the router. */

@@ -78,11 +78,15 @@ function countFields(context: ValidationContext, set: SelectionSetNode, visited:
   return fields.filter((f) => f.name.value !== '__typename').length;
 }
 
+/** Validation errors reported for one operation before validation stops. */
+export const MAX_VALIDATION_ERRORS = 5;
+
 /** Plugins and validation rules for Apollo Server. */
 export function operationLimits(limits: OperationLimits) {
   const armor = new ApolloArmor({
     maxDepth: { n: limits.maxDepth },
-    maxAliases: { n: limits.maxAliases },
+    // __typename aliases count too (Armor allows them by default; graphql-cop sends 101 of them).
+    maxAliases: { n: limits.maxAliases, allowList: [] },
     maxDirectives: { n: limits.maxDirectives },
     maxTokens: { n: limits.maxTokens },
     // Query cost is estimated with the schema's @cost/@listSize directives elsewhere.
@@ -90,6 +94,9 @@ export function operationLimits(limits: OperationLimits) {
     blockFieldSuggestion: { enabled: limits.blockSuggestions },
   }).protect();
   return {
+    // Validation stops after a few errors: ten unknown directives on one field (graphql-cop's
+    // "directive overloading") cost ten errors' work and bytes otherwise.
+    validationOptions: { maxErrors: MAX_VALIDATION_ERRORS },
     plugins: armor.plugins,
     validationRules: [...armor.validationRules, maxRootFieldsRule(limits.maxRootFields), maxFieldRepeatsRule(limits.maxFieldRepeats), singleSignInRule()],
   };

@@ -34,17 +34,21 @@ import {
 } from '@ai-teacher/shared';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import cors from 'cors';
-import express from 'express';
-import { GraphQLError } from 'graphql';
+import { type ExecutionArgs, GraphQLError, type GraphQLSchema } from 'graphql';
 import { decodeJwt } from 'jose';
 import { Counter, Gauge } from 'prom-client';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { type ClientLabels, DemandControl } from './demand-control.ts';
 import { operationLimits } from './limits.ts';
 import { AccessTokenVerifier, bearerToken, InvalidTokenError, KeysUnavailableError, RevocationUnavailableError, RevokedTokenError } from './access-token.ts';
 import { type RouterConfig, routerConfigSchema } from './config.ts';
+import { clientAddress } from './socket-limits.ts';
 import { attachSubscriptions } from './subscriptions.ts';
 import { uploadGate } from './upload-gate.ts';
-import { findUploads, multipartBody } from './upload-forwarding.ts';
+import { RedisApqCache } from './apq-cache.ts';
+import { importGate, importOnly, jsonBody } from './body-limits.ts';
+import { PersistedOperations } from './persisted-operations.ts';
+import { findUploads, forwardUpload, type UploadForwarding } from './upload-forwarding.ts';
 
 export interface RouterContext {
   identity: Identity | null;
@@ -66,40 +70,24 @@ export interface RunningRouter {
 /** Forwards the verified identity to subgraphs, signed so they can tell it came from the router. */
 class IdentityForwardingDataSource extends RemoteGraphQLDataSource<RouterContext> {
   declare signer: IdentitySigner;
-  declare maxUploadBytes: number;
-  declare multipartFetch: (url: string, init: { method: string; headers: Record<string, string>; body: FormData }) => Promise<Response>;
+  /** The subgraph this source calls: each proof is bound to it (and to the fetch's query). */
+  declare subgraph: string;
+  declare uploadForwarding: UploadForwarding;
 
   override async process(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {
     const uploads = findUploads(options.request.variables);
     if (!uploads.length) return super.process(options);
-    // Files go on as a multipart request; identity headers are added exactly as for JSON.
+    // Files go on as a multipart request, streamed as they arrive (upload-forwarding.ts); identity
+    // headers are added exactly as for JSON.
     const http = options.request.http ?? { method: 'POST', url: this.url, headers: new Headers() };
     options.request.http = http;
     await this.willSendRequest(options);
-    let body: FormData;
-    try {
-      body = await multipartBody(options.request, uploads, this.maxUploadBytes);
-    } catch (err) {
-      if ((err as { status?: number }).status === 413) {
-        throw new GraphQLError(`file: larger than the ${Math.round(this.maxUploadBytes / 1024 / 1024)} MB limit`, { extensions: { code: 'BAD_USER_INPUT', field: 'file' } });
-      }
-      throw err;
-    }
-    const headers: Record<string, string> = { 'apollo-require-preflight': 'true' };
-    for (const [name, value] of http.headers as unknown as Iterable<[string, string]>) {
-      if (name.toLowerCase() !== 'content-type' && name.toLowerCase() !== 'content-length') headers[name] = value;
-    }
-    const res = await this.multipartFetch(this.url!, { method: 'POST', headers, body });
-    return (await res.json()) as GatewayGraphQLResponse;
+    return forwardUpload(this.url!, options.request, http.headers as unknown as Iterable<[string, string]>, uploads, this.uploadForwarding);
   }
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>): Promise<void> {
     if (!('requestId' in context) || !context.requestId) return; // gateway-internal calls carry no identity
-    const headers = await this.signer.headers({
-      identity: context.identity,
-      requestId: context.requestId,
-      clientIp: context.clientIp,
-    });
+    const headers = this.signer.headers({ identity: context.identity, requestId: context.requestId, clientIp: context.clientIp }, { subgraph: this.subgraph, query: request.query ?? '' });
     for (const [name, value] of Object.entries(headers)) request.http?.headers.set(name, value);
   }
 }
@@ -119,6 +107,8 @@ function unauthenticated(message: string): GraphQLError {
 export async function startRouter(env: Env = {}): Promise<RunningRouter> {
   const config = loadConfig(routerConfigSchema, env);
   const logger = createLogger('router', config.LOG_LEVEL);
+  // The clients' operation manifest (PERSISTED_OPERATIONS_*); a bad one stops the start here.
+  const persisted = PersistedOperations.fromConfig(config, logger.child({ component: 'persisted-operations' }));
   const metrics = createMetrics('router');
   const signer = new IdentitySigner(resolveIdentitySecret(config, config));
   const redis = createRedis(config, 'client');
@@ -135,9 +125,8 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
   const buildService = ({ name, url }: { name: string; url?: string }) => {
     const source = new IdentityForwardingDataSource({ url: urlOverrides[name] ?? url, fetcher });
     source.signer = signer;
-    source.maxUploadBytes = config.UPLOAD_MAX_BYTES;
-    // Uploads are rare and large: Node's own fetch, which streams FormData natively.
-    source.multipartFetch = (target, init) => fetch(target, init);
+    source.subgraph = name;
+    source.uploadForwarding = { dispatcher: agent, maxBytes: config.UPLOAD_MAX_BYTES, responseTimeoutMs: config.SUBGRAPH_TIMEOUT_MS };
     return source;
   };
   const gateway = new ApolloGateway({ supergraphSdl, logger: logger.child({ component: 'gateway' }), buildService });
@@ -146,7 +135,11 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
   const httpServer: Server = createServer(app);
   let shuttingDown = false;
 
-  const limits = operationLimits({
+  // ROUTER_PROTECTION=off exists for `npm run bench:router`, which measures what protection costs.
+  const protect = config.ROUTER_PROTECTION === 'on';
+  if (!protect) logger.warn('ROUTER_PROTECTION=off: no operation limits, query cost or rate limits (benchmarks only)');
+  const unprotected = { validationRules: [], validationOptions: {}, plugins: [] };
+  const limits = !protect ? unprotected : operationLimits({
     maxDepth: config.OP_MAX_DEPTH,
     maxAliases: config.OP_MAX_ALIASES,
     maxDirectives: config.OP_MAX_DIRECTIVES,
@@ -154,6 +147,20 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
     maxRootFields: config.OP_MAX_ROOT_FIELDS,
     maxFieldRepeats: config.OP_MAX_FIELD_REPEATS,
     blockSuggestions: isProduction,
+  });
+
+  const demandControl = new DemandControl({
+    supergraphSdl,
+    mode: config.COST_MODE,
+    maxCost: config.COST_MAX,
+    defaultListSize: config.COST_DEFAULT_LIST_SIZE,
+    userCostPerWindow: config.RATE_LIMIT_USER_COST,
+    anonymousCostPerWindow: config.RATE_LIMIT_ANONYMOUS_COST,
+    signInPerWindow: config.RATE_LIMIT_SIGN_IN,
+    windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS,
+    redis,
+    registry: metrics.registry,
+    logger: logger.child({ component: 'demand-control' }),
   });
 
   // Subscriptions (graphql-ws) share the endpoint; their plans run on the same data sources.
@@ -171,15 +178,25 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
     onEvent: () => subscriptionEvents.inc(),
     maxPerSocket: config.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
     maxMessageBytes: config.WS_MAX_MESSAGE_BYTES,
+    redis,
+    clientAddress: (request) => clientAddress(request, app.get('trust proxy fn') as (addr: string, hop: number) => boolean),
+    maxSocketsPerUser: config.WS_MAX_SOCKETS_PER_USER,
+    maxSocketsPerIp: config.WS_MAX_SOCKETS_PER_IP,
+    subscribePerMinute: config.WS_SUBSCRIBE_PER_MINUTE,
     validationRules: limits.validationRules,
     hideSuggestions: isProduction,
+    isAllowedOperation: persisted.isAllowedOperation,
+    ...(protect ? { admit: (schema: GraphQLSchema, args: ExecutionArgs, client: ClientLabels) => demandControl.admitSubscription(schema, args, client) } : {}),
   });
   new Gauge({ name: 'graphql_subscriptions_active', help: 'Open client subscriptions on this router', registers: [metrics.registry], collect() { this.set(subscriptions.active()); } });
 
   const server = new ApolloServer<RouterContext>({
     gateway,
     validationRules: limits.validationRules,
+    validationOptions: limits.validationOptions,
     allowBatchedHttpRequests: false,
+    // APQ in Redis, shared by every replica (apq-cache.ts).
+    persistedQueries: { cache: new RedisApqCache({ redis, ttlSeconds: config.APQ_TTL_SECONDS, logger }), ttl: config.APQ_TTL_SECONDS },
     csrfPrevention: true,
     stopOnTerminationSignals: false, // shutdown is ordered by stopOnSignals()
     introspection: !isProduction,
@@ -190,6 +207,7 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
       ApolloServerPluginDrainHttpServer({ httpServer }),
       isProduction ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
       operationMetricsPlugin(metrics),
+      ...(protect ? [demandControl.plugin()] : []),
       ...(limits.plugins as ApolloServerPlugin<RouterContext>[]),
     ],
   });
@@ -211,10 +229,14 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
       res.setHeader('x-request-id', requestId);
       runInScope({ requestId }, () => next());
     },
+    // POST /graphql/import (bulk imports, larger bodies): an ADMIN token is checked before the body is read.
+    importGate({ verify: (token) => verifier.verify(token), logger }),
     // GraphQL multipart requests (file uploads): the token is checked before the body is read.
     uploadGate({ verify: (token) => verifier.verify(token), redis, maxConcurrentPerUser: config.UPLOAD_MAX_CONCURRENT_PER_USER }),
     graphqlUploadExpress({ maxFileSize: config.UPLOAD_MAX_BYTES, maxFiles: 1 }),
-    express.json({ limit: config.GRAPHQL_BODY_LIMIT }),
+    jsonBody({ limit: config.GRAPHQL_BODY_LIMIT, importLimit: config.IMPORT_BODY_LIMIT }),
+    persisted.middleware,
+    importOnly({ maxTokens: config.OP_MAX_TOKENS }),
     expressMiddleware(server, {
       context: async ({ req, res }): Promise<RouterContext> => {
         const requestId = res.locals.requestId as string;

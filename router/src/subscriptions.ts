@@ -7,18 +7,22 @@
 // delivers, the rest runs through the gateway's own plan executor — the event stands in for the
 // primary fetch's response — and the result is shaped to the client's selection.
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import type { GatewayGraphQLRequestContext, GatewaySchemaHash } from '@apollo/server-gateway-interface';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import { operationFromDocument, type Schema, Supergraph } from '@apollo/federation-internals';
 import { type FetchNode, type PlanNode, type QueryPlan, QueryPlanner } from '@apollo/query-planner';
-import { FORWARDED_EXTENSION, type Identity, type IdentitySigner, type Logger } from '@ai-teacher/shared';
+import { addressKey, FORWARDED_EXTENSION, type Identity, type IdentitySigner, type Logger, type Redis } from '@ai-teacher/shared';
 import { type ExecutionArgs, type ExecutionResult, GraphQLError, type GraphQLFormattedError, type GraphQLSchema, print, specifiedRules, validate, type ValidationRule } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { WebSocket, WebSocketServer } from 'ws';
 import { bearerToken } from './access-token.ts';
+import { MAX_VALIDATION_ERRORS } from './limits.ts';
+import { type Lease, SocketSlots } from './socket-limits.ts';
+import { notInListError } from './persisted-operations.ts';
 import type { RouterContext } from './router.ts';
 
 /** The service name under which an event stands in for the primary fetch's response. */
@@ -46,13 +50,30 @@ export interface SubscriptionOptions {
   maxPerSocket: number;
   /** Largest WebSocket message accepted (bytes); larger ones close the socket (1009). */
   maxMessageBytes: number;
+  /** Where open sockets are counted, across router replicas (socket-limits.ts). */
+  redis: Redis;
+  /** The client's address of an upgrade request (X-Forwarded-For as `trust proxy` allows). */
+  clientAddress(request: IncomingMessage): string;
+  /** Open sockets one user may hold, and one client address (signed in or not); more are closed with 4429. */
+  maxSocketsPerUser: number;
+  maxSocketsPerIp: number;
+  /** Subscribe messages one socket may send per minute; more are answered RATE_LIMITED. */
+  subscribePerMinute: number;
   /** Validation rules beyond graphql-js's own (the router's operation limits). */
   validationRules: ValidationRule[];
   /** Production: error messages carry no "Did you mean" hints. */
   hideSuggestions: boolean;
+  /** Safelist mode (persisted-operations.ts): whether this operation may run; refused with PERSISTED_QUERY_NOT_IN_LIST. */
+  isAllowedOperation?(query: string, extensions: Record<string, unknown> | undefined): boolean;
+  /** Demand control when a subscription starts: its cost checked and charged; an error refuses it. */
+  admit?(schema: GraphQLSchema, args: ExecutionArgs, client: { name?: string; version?: string }): Promise<GraphQLError | undefined>;
 }
 
 type SocketExtra = { identity?: Identity; clientIp?: string; expiresAt?: number };
+/** A socket's name in the slot sets, its client address, and the slots it holds. */
+type SocketState = { member: string; address: string; admitted: Promise<boolean>; leases: Lease[]; closed: boolean };
+/** graphql-ws's own code for "too many requests" (its TooManyInitialisationRequests). */
+const CLOSE_TOO_MANY = 4429;
 
 export interface RunningSubscriptions {
   /** Open client subscriptions. */
@@ -85,6 +106,11 @@ export function attachSubscriptions(opts: SubscriptionOptions): RunningSubscript
 
   async function* federatedSubscribe(args: ExecutionArgs): AsyncGenerator<ExecutionResult> {
     const ctx = args.contextValue as RouterContext;
+    const refused = await opts.admit?.(apiGraphQLSchema, args, {});
+    if (refused) {
+      yield { errors: [refused] };
+      return;
+    }
     let plan: QueryPlan;
     try {
       // Many clients send the same subscription: plan it once.
@@ -104,7 +130,7 @@ export function attachSubscriptions(opts: SubscriptionOptions): RunningSubscript
     }
     const { primary, rest } = node;
     const variables = Object.fromEntries((primary.variableUsages ?? []).filter((n) => n in (args.variableValues ?? {})).map((n) => [n, args.variableValues![n]]));
-    const headers = await opts.signer.headers({ identity: ctx.identity, requestId: ctx.requestId, clientIp: ctx.clientIp });
+    const headers = opts.signer.headers({ identity: ctx.identity, requestId: ctx.requestId, clientIp: ctx.clientIp }, { subgraph: primary.serviceName, query: primary.operation });
     const upstream = clientFor(primary.serviceName).iterate({ query: primary.operation, variables, ...(primary.operationName ? { operationName: primary.operationName } : {}), extensions: { [FORWARDED_EXTENSION]: headers } });
     const operationContext = buildOperationContext({ schema: apiGraphQLSchema, operationDocument: args.document, operationName: args.operationName ?? undefined });
     active++;
@@ -156,12 +182,37 @@ export function attachSubscriptions(opts: SubscriptionOptions): RunningSubscript
 
   // The ws default would accept 100 MiB messages: a subscription message is a small document.
   const wss = new WebSocketServer({ server: opts.httpServer, path: '/graphql', maxPayload: opts.maxMessageBytes });
+
+  // Open sockets per client address (counted from the moment a socket opens, before it signs in)
+  // and per user (once it has), across replicas; subscribe messages per socket, in this process
+  // (a socket lives on one replica).
+  const slots = new SocketSlots(opts.redis, { logger: opts.logger });
+  const subscribeRate = new RateLimiterMemory({ points: opts.subscribePerMinute, duration: 60 });
+  const sockets = new WeakMap<WebSocket, SocketState>();
+  wss.on('connection', (socket, request) => {
+    const state: SocketState = { member: slots.member(), address: opts.clientAddress(request), leases: [], closed: false, admitted: Promise.resolve(false) };
+    sockets.set(socket, state);
+    state.admitted = slots.acquire(`ws-sockets:ip:${addressKey(state.address)}`, state.member, opts.maxSocketsPerIp).then((lease) => {
+      if (!lease) {
+        socket.close(CLOSE_TOO_MANY, `Too many requests: at most ${opts.maxSocketsPerIp} open connections from one address`);
+        return false;
+      }
+      state.leases.push(lease);
+      return true;
+    });
+    socket.once('close', () => {
+      state.closed = true;
+      void subscribeRate.delete(state.member);
+      void state.admitted.then(() => Promise.all(state.leases.map((l) => l.release())));
+    });
+  });
+
   const server = useServer<Record<string, unknown> | undefined, SocketExtra>(
     {
       schema: apiGraphQLSchema,
       // The same operation limits as over HTTP; in production, no schema hints in the errors.
       validate: (schema, document) => {
-        const errors = validate(schema, document, [...specifiedRules, ...opts.validationRules]);
+        const errors = validate(schema, document, [...specifiedRules, ...opts.validationRules], { maxErrors: MAX_VALIDATION_ERRORS });
         return opts.hideSuggestions ? errors.map(withoutSuggestions) : errors;
       },
       // A socket must present a valid access token: anonymous or invalid sockets are closed (4403).
@@ -176,7 +227,19 @@ export function attachSubscriptions(opts: SubscriptionOptions): RunningSubscript
         } catch {
           return false;
         }
-        ctx.extra.clientIp = ctx.extra.request.socket.remoteAddress ?? 'unknown';
+        const state = sockets.get(ctx.extra.socket);
+        if (!state || !(await state.admitted)) return false; // over the address cap: closed with 4429
+        const lease = await slots.acquire(`ws-sockets:user:${ctx.extra.identity.userId}`, state.member, opts.maxSocketsPerUser);
+        if (!lease) {
+          ctx.extra.socket.close(CLOSE_TOO_MANY, `Too many requests: at most ${opts.maxSocketsPerUser} open connections per user`);
+          return false;
+        }
+        if (state.closed) {
+          await lease.release();
+          return false;
+        }
+        state.leases.push(lease);
+        ctx.extra.clientIp = state.address;
         // Subscriptions end with the token: the socket closes when it expires (4401); the client
         // reconnects with a fresh token and resumes (tutorAnswer with afterSeq, notifications by listing).
         const socket = ctx.extra.socket;
@@ -185,8 +248,17 @@ export function attachSubscriptions(opts: SubscriptionOptions): RunningSubscript
         socket.once('close', () => clearTimeout(timer));
         return true;
       },
-      // A socket outlives its access token: new subscriptions need a fresh one (reconnect).
-      onSubscribe: (ctx) => {
+      onSubscribe: async (ctx, _id, payload) => {
+        // Every subscribe message counts, refused or not; the socket stays open.
+        try {
+          await subscribeRate.consume(sockets.get(ctx.extra.socket)?.member ?? 'unknown');
+        } catch (res) {
+          if (!(res instanceof RateLimiterRes)) throw res;
+          const retryAfter = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+          return [new GraphQLError(`At most ${opts.subscribePerMinute} subscriptions may be started per minute on one connection; retry in ${retryAfter} s`, { extensions: { code: 'RATE_LIMITED', retryAfter } })];
+        }
+        if (opts.isAllowedOperation && !opts.isAllowedOperation(payload.query, payload.extensions ?? undefined)) return [notInListError()];
+        // A socket outlives its access token: new subscriptions need a fresh one (reconnect).
         if ((ctx.extra.expiresAt ?? 0) <= Date.now()) return [new GraphQLError('Access token expired; reconnect with a fresh token', { extensions: { code: 'UNAUTHENTICATED' } })];
         // graphql-ws tracks the socket's open operations (this one included).
         if (Object.keys(ctx.subscriptions).length > opts.maxPerSocket) {
@@ -204,6 +276,7 @@ export function attachSubscriptions(opts: SubscriptionOptions): RunningSubscript
     active: () => active,
     async dispose() {
       await server.dispose();
+      await slots.close();
       await Promise.all([...clients.values()].map((c) => c.dispose()));
     },
   };

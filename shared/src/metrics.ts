@@ -47,7 +47,10 @@ export function createMetrics(service: string): Metrics {
  */
 export class LabelBudget {
   private readonly seen = new Set<string>();
-  constructor(private readonly max = 200) {}
+  private readonly max: number;
+  constructor(max = 200) {
+    this.max = max;
+  }
   label(value: string | null | undefined, absent = 'anonymous'): string {
     if (!value) return absent;
     if (this.seen.has(value)) return value;

@@ -7,6 +7,7 @@ import { request } from 'node:http';
 import pg from 'pg';
 import { WebSocket } from 'ws';
 import { collect, wsClient } from '../support/course.ts';
+import { streamLargeBody } from '../support/http.ts';
 import { ADMIN, LOGIN, ME, newEmail, registerUser, startStack, type Stack } from '../support/stack.ts';
 
 let stack: Stack;
@@ -75,35 +76,12 @@ describe('operation limits', () => {
 
 describe('uploads', () => {
   /** Streams a large multipart body and stops when the router answers; how much it had to send. */
-  async function sendLargeUpload(authorization?: string): Promise<{ status: number; body: string; sentBytes: number }> {
-    const url = new URL(stack.routerUrl);
+  function sendLargeUpload(authorization?: string): Promise<{ status: number; body: string; sentBytes: number }> {
     const boundary = 'x-boundary';
     const head = `--${boundary}\r\ncontent-disposition: form-data; name="operations"\r\n\r\n${JSON.stringify({ query: 'mutation($f: Upload!) { uploadBookFile(bookId: "00000000-0000-4000-8000-000000000000", file: $f) { status } }', variables: { f: null } })}\r\n--${boundary}\r\ncontent-disposition: form-data; name="map"\r\n\r\n{"0":["variables.f"]}\r\n--${boundary}\r\ncontent-disposition: form-data; name="0"; filename="big.pdf"\r\ncontent-type: application/pdf\r\n\r\n`;
     const total = 50 * 1024 * 1024;
-    return new Promise((resolve, reject) => {
-      let sent = 0;
-      let answered = false;
-      const req = request(
-        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(head.length + total), 'apollo-require-preflight': 'true', ...(authorization ? { authorization } : {}) } },
-        (res) => {
-          answered = true;
-          let body = '';
-          res.on('data', (c: Buffer) => (body += c.toString()));
-          res.on('end', () => resolve({ status: res.statusCode!, body, sentBytes: sent }));
-        },
-      );
-      req.on('error', (err) => (answered ? undefined : reject(err)));
-      req.write(head);
-      const chunk = Buffer.alloc(64 * 1024, 0x41);
-      const pump = () => {
-        while (!answered && sent < total) {
-          sent += chunk.length;
-          if (!req.write(chunk)) return void req.once('drain', pump);
-        }
-        if (!answered) req.end();
-      };
-      pump();
-    });
+    const headers = { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(head.length + total), 'apollo-require-preflight': 'true', ...(authorization ? { authorization } : {}) };
+    return streamLargeBody(stack.routerUrl, { head, total: head.length + total, headers });
   }
 
   /** An upload whose body is still being sent (the router holds it in flight); `abort` ends it. */

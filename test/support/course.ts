@@ -9,7 +9,7 @@ export const INGESTION = `query($c: ID!) { course(id: $c) { books { id title ing
 
 /** A GraphQL multipart request, as web and mobile clients send it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function uploadBook(stack: Stack, bookId: string, bytes: Buffer, filename: string, token?: string): Promise<GraphQLResponse<any>> {
+export async function uploadBook(stack: Pick<Stack, 'routerUrl'>, bookId: string, bytes: Buffer, filename: string, token?: string): Promise<GraphQLResponse<any>> {
   const form = new FormData();
   form.append('operations', JSON.stringify({ query: 'mutation($b: ID!, $f: Upload!) { uploadBookFile(bookId: $b, file: $f) { status progress error fileName fileSize } }', variables: { b: bookId, f: null } }));
   form.append('map', JSON.stringify({ 0: ['variables.f'] }));
@@ -18,7 +18,7 @@ export async function uploadBook(stack: Stack, bookId: string, bytes: Buffer, fi
   return { status: res.status, headers: res.headers, ...((await res.json()) as object) };
 }
 
-export async function waitForIngestion(stack: Stack, adminToken: string, courseId: string, bookId: string, timeoutMs = 90_000) {
+export async function waitForIngestion(stack: Pick<Stack, 'query'>, adminToken: string, courseId: string, bookId: string, timeoutMs = 90_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await stack.query(INGESTION, { c: courseId }, adminToken);

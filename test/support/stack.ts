@@ -23,7 +23,10 @@ export interface Stack {
   workers: RunningWorkers;
   routerUrl: string;
   authUrl: string;
+  /** The router's identity-proof key (IDENTITY_SECRET). */
   identitySecret: string;
+  /** The internal routes' service-token key (SERVICE_SECRET). */
+  serviceSecret: string;
   env: Env;
   /** Through the router. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response shapes are asserted by each test
@@ -62,6 +65,7 @@ export async function startStack(overrides: StackOptions = {}): Promise<Stack | 
   const redis = await createTestRedis();
   const dataDir = tempDir();
   const identitySecret = randomBytes(32).toString('hex');
+  const serviceSecret = randomBytes(32).toString('hex');
   const names = readSupergraphConfig().map((sg) => sg.name);
   const ports = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await freePort()] as const)));
   const env: Env = {
@@ -75,10 +79,13 @@ export async function startStack(overrides: StackOptions = {}): Promise<Stack | 
     REDIS_URL: redis.url,
     REDIS_KEY_PREFIX: redis.prefix,
     IDENTITY_SECRET: identitySecret,
+    SERVICE_SECRET: serviceSecret,
     MIGRATE_ON_START: 'true',
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
     ...subgraphAddresses(ports),
+    // Many test users share 127.0.0.1: the router's rate limits are generous unless a test sets its own.
+    ...TEST_RATE_LIMITS,
     ...overrides.env,
   };
   const subgraphEnv: Record<string, Env> = { ...overrides.subgraphEnv, tutor: { ...overrides.subgraphEnv?.tutor, ...overrides.tutorEnv } };
@@ -127,6 +134,7 @@ export async function startStack(overrides: StackOptions = {}): Promise<Stack | 
     routerUrl: router.graphqlUrl,
     authUrl: get('auth').graphqlUrl,
     identitySecret,
+    serviceSecret,
     env,
     query: (q, v = {}, token, headers) => gql(router.graphqlUrl, q, v, { ...(token ? { token } : {}), ...(headers ? { headers } : {}) }),
     async stop() {
@@ -136,6 +144,9 @@ export async function startStack(overrides: StackOptions = {}): Promise<Stack | 
     },
   };
 }
+
+/** Router rate limits for tests that are not about rate limits (every test user signs in from 127.0.0.1). */
+export const TEST_RATE_LIMITS: Env = { RATE_LIMIT_SIGN_IN: '100000', RATE_LIMIT_ANONYMOUS_COST: '10000000', RATE_LIMIT_USER_COST: '10000000' };
 
 export const REGISTER = /* GraphQL */ `
   mutation Register($input: RegisterInput!) {
