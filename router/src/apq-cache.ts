@@ -7,7 +7,7 @@
 // ioredis client rather than with @apollo/utils.keyvadapter + keyv + @keyv/redis: those three
 // packages would open a second Redis connection through another client library (node-redis), with
 // its own prefix, timeouts and reconnection settings to keep in line with `createRedis`.
-import type { Logger, Redis } from '@ai-teacher/shared';
+import { type Logger, type Redis, RedisByteBudget } from '@ai-teacher/shared';
 import type { KeyValueCache, KeyValueCacheSetOptions } from '@apollo/utils.keyvaluecache';
 
 /**
@@ -21,11 +21,14 @@ export class RedisApqCache implements KeyValueCache<string> {
   private readonly redis: Redis;
   private readonly ttlSeconds: number;
   private readonly logger: Logger;
+  /** Every distinct valid operation a client registers is an entry: all of them together stay within `maxBytes`. */
+  private readonly budget: RedisByteBudget;
 
-  constructor(opts: { redis: Redis; ttlSeconds: number; logger: Logger }) {
+  constructor(opts: { redis: Redis; ttlSeconds: number; maxBytes: number; logger: Logger }) {
     this.redis = opts.redis;
     this.ttlSeconds = opts.ttlSeconds;
     this.logger = opts.logger;
+    this.budget = new RedisByteBudget(opts.redis, { name: 'apq', ttlSeconds: opts.ttlSeconds, maxBytes: opts.maxBytes });
   }
 
   async get(key: string): Promise<string | undefined> {
@@ -40,7 +43,9 @@ export class RedisApqCache implements KeyValueCache<string> {
 
   async set(key: string, value: string, options?: KeyValueCacheSetOptions): Promise<void> {
     if (Buffer.byteLength(value) > APQ_MAX_ENTRY_BYTES) return;
-    const ttl = options?.ttl && options.ttl > 0 ? Math.ceil(options.ttl) : this.ttlSeconds;
+    // Past the budget the operation still runs; it is just not stored (the client sends its text).
+    if ((await this.budget.reserve([key.length + Buffer.byteLength(value)])) === 0) return;
+    const ttl = options?.ttl && options.ttl > 0 ? Math.min(Math.ceil(options.ttl), this.ttlSeconds) : this.ttlSeconds;
     await this.redis.set(key, value, 'EX', ttl);
   }
 

@@ -76,6 +76,8 @@ export const routerConfigSchema = baseSchema
     IMPORT_BODY_LIMIT: byteSize('10mb'),
     /** Automatic persisted queries: seconds a registered operation stays in Redis (shared by every replica). */
     APQ_TTL_SECONDS: zc.seconds.default(86_400),
+    /** Bytes of persisted queries all routers together keep in Redis (per APQ_TTL_SECONDS); past it new ones run but are not stored. */
+    APQ_CACHE_MAX_MB: z.coerce.number().min(0).default(32),
     /**
      * Persisted operations (router/src/persisted-operations.ts): a manifest in Apollo's persisted
      * query manifest format (`@apollo/generate-persisted-query-manifest`).

@@ -196,7 +196,7 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
     validationOptions: limits.validationOptions,
     allowBatchedHttpRequests: false,
     // APQ in Redis, shared by every replica (apq-cache.ts).
-    persistedQueries: { cache: new RedisApqCache({ redis, ttlSeconds: config.APQ_TTL_SECONDS, logger }), ttl: config.APQ_TTL_SECONDS },
+    persistedQueries: { cache: new RedisApqCache({ redis, ttlSeconds: config.APQ_TTL_SECONDS, maxBytes: config.APQ_CACHE_MAX_MB * 1024 * 1024, logger }), ttl: config.APQ_TTL_SECONDS },
     csrfPrevention: true,
     stopOnTerminationSignals: false, // shutdown is ordered by stopOnSignals()
     introspection: !isProduction,

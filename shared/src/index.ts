@@ -11,6 +11,7 @@ export * from './metrics.ts';
 export * from './outbox.ts';
 export * from './queues.ts';
 export * from './redis.ts';
+export * from './redis-budget.ts';
 export * from './request-context.ts';
 export * from './scalars.ts';
 export * from './service.ts';

@@ -71,6 +71,20 @@ describe('automatic persisted queries (APQ) in Redis', () => {
     expect(errorCode(await post(stack.routerUrl, { extensions: persisted(wrong) }))).toBe('PERSISTED_QUERY_NOT_FOUND');
   });
 
+  it('stores at most APQ_CACHE_MAX_MB across routers: past it operations still run but are not stored', async () => {
+    // 600 bytes for this test's routers (their own TTL gives them their own budget counter).
+    const env = { APQ_CACHE_MAX_MB: String(600 / 1024 / 1024), APQ_TTL_SECONDS: '777' };
+    const [a, b] = [await router(env), await router(env)];
+    const small = `query SmallEnough { me { id } }`;
+    expect((await post(a.graphqlUrl, { query: small, extensions: persisted(sha256(small)) })).errors).toBeUndefined();
+    const big = `query Big${'x'.repeat(600)} { me { id } }`;
+    const ran = await post(b.graphqlUrl, { query: big, extensions: persisted(sha256(big)) });
+    expect(ran.errors).toBeUndefined();
+    expect(ran.data!.me.id).toBeDefined();
+    expect(errorCode(await post(a.graphqlUrl, { extensions: persisted(sha256(big)) }))).toBe('PERSISTED_QUERY_NOT_FOUND');
+    expect((await post(b.graphqlUrl, { extensions: persisted(sha256(small)) })).errors).toBeUndefined();
+  });
+
   it('entries expire after APQ_TTL_SECONDS', async () => {
     const short = await router({ APQ_TTL_SECONDS: '1' });
     const query = `query ShortLived { me { id } }`;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from '@ai-teacher/shared';
+import { type Redis, RedisByteBudget } from '@ai-teacher/shared';
 
 export interface Embedder {
   /** Identifies the model; part of every cache key and stored with vectors. */
@@ -46,6 +46,7 @@ export class CachedEmbedder implements Embedder {
   private readonly ttlSeconds: number;
   private readonly limits: EmbeddingCacheLimits;
   private readonly queries: LruBytes;
+  private readonly budget: RedisByteBudget;
 
   constructor(inner: Embedder, redis: Redis, ttlSeconds: number, limits: Partial<EmbeddingCacheLimits> = {}) {
     this.inner = inner;
@@ -55,6 +56,7 @@ export class CachedEmbedder implements Embedder {
     this.ttlSeconds = Math.max(1, Math.round(ttlSeconds));
     this.limits = { ...DEFAULT_EMBEDDING_CACHE_LIMITS, ...limits };
     this.queries = new LruBytes(this.limits.queryMemoryBytes);
+    this.budget = new RedisByteBudget(redis, { name: 'emb', ttlSeconds: this.ttlSeconds, maxBytes: this.limits.redisBytes });
   }
 
   private key(text: string): string {
@@ -70,7 +72,7 @@ export class CachedEmbedder implements Embedder {
     const fresh = missing.length ? await this.inner.embed(missing.map((i) => texts[i]!)) : [];
     if (missing.length) {
       const entries = missing.map((i, j) => ({ key: keys[i]!, value: Buffer.from(new Float32Array(fresh[j]!).buffer) }));
-      const allowed = await this.reserve(entries.map((e) => e.key.length + e.value.length));
+      const allowed = await this.budget.reserve(entries.map((e) => e.key.length + e.value.length));
       if (allowed) {
         const pipeline = this.redis.pipeline();
         for (const e of entries.slice(0, allowed)) pipeline.set(e.key, e.value, 'EX', this.ttlSeconds);
@@ -94,33 +96,6 @@ export class CachedEmbedder implements Embedder {
     const [vector] = await this.inner.embed([text]);
     this.queries.set(key, new Float32Array(vector!));
     return vector!;
-  }
-
-  /**
-   * Takes room for entries of these sizes from the budget of the current window (counted with the
-   * previous one, whose entries may still live) and returns how many of them, in order, fit.
-   * Concurrent writers each count the others' reservations: they may leave room unused, never
-   * exceed the budget.
-   */
-  private async reserve(sizes: number[]): Promise<number> {
-    const total = sizes.reduce((a, b) => a + b, 0);
-    const window = Math.floor(Date.now() / 1000 / this.ttlSeconds);
-    const current = `emb-budget:${this.ttlSeconds}:${window}`;
-    const results = (await this.redis
-      .multi()
-      .incrby(current, total)
-      .expire(current, 2 * this.ttlSeconds)
-      .get(`emb-budget:${this.ttlSeconds}:${window - 1}`)
-      .exec()) ?? [];
-    const failed = results.find(([err]) => err)?.[0];
-    if (failed || results.length !== 3) throw failed ?? new Error('the embeddings cache budget could not be read');
-    const used = Number(results[0]![1]) + Number(results[2]![1] ?? 0);
-    const room = total - Math.max(0, used - this.limits.redisBytes);
-    let fit = 0;
-    let kept = 0;
-    while (fit < sizes.length && kept + sizes[fit]! <= room) kept += sizes[fit++]!;
-    if (kept < total) await this.redis.decrby(current, total - kept);
-    return fit;
   }
 }
 
