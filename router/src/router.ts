@@ -111,7 +111,8 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
   const persisted = PersistedOperations.fromConfig(config, logger.child({ component: 'persisted-operations' }));
   const metrics = createMetrics('router');
   const signer = new IdentitySigner(resolveIdentitySecret(config, config));
-  const redis = createRedis(config, 'client');
+  // Every request reads revocations and charges its rate limit: concurrent requests' commands share writes.
+  const redis = createRedis(config, 'client', { enableAutoPipelining: true });
   const verifier = new AccessTokenVerifier({ jwksUrl: config.AUTH_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, redis });
   const isProduction = config.NODE_ENV === 'production';
   const supergraphSdl = readFileSync(config.SUPERGRAPH_PATH ?? join(repoRoot, 'router', 'supergraph.graphql'), 'utf8');
