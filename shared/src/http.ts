@@ -36,7 +36,9 @@ export function httpMetricsMiddleware(metrics: Metrics) {
   return (req: Request, res: Response, next: NextFunction) => {
     const end = metrics.httpDuration.startTimer();
     res.on('finish', () => {
-      const route = ['/graphql', '/health', '/ready', '/metrics'].includes(req.path) ? req.path : 'other';
+      // originalUrl: by now a mounted middleware (app.use('/graphql', …)) may have rewritten req.url.
+      const path = req.originalUrl.split('?', 1)[0]!;
+      const route = ['/graphql', '/health', '/ready', '/metrics'].includes(path) ? path : 'other';
       end({ method: req.method, route, status: String(res.statusCode) });
     });
     next();
