@@ -1,6 +1,6 @@
 // AuthService against the real Postgres and Redis: what is stored, and what survives races.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createLogger, createOrm, createRedis, loadConfig, migrate, type MikroORM, type Redis, TokenRevocation } from '@ai-teacher/shared';
+import { createLogger, createOrm, createRedis, loadConfig, migrate, type MikroORM, type Redis, TokenRevocation, withPrimaryReads } from '@ai-teacher/shared';
 import { createTestDatabase, createTestRedis, tempDir, type TestDatabase, type TestRedis } from '@ai-teacher/shared/testing';
 import pg from 'pg';
 import { authConfigSchema } from '../src/config.ts';
@@ -152,6 +152,8 @@ describe('read replica', () => {
       try {
         const users = new UserRepository(split.em.fork());
         expect((await users.findById('11111111-1111-4111-8111-111111111111'))?.email).toBe('only.on.replica@uni.test');
+        // Read-your-writes (shared/src/read-your-writes.ts): inside withPrimaryReads the same read goes to the primary.
+        expect(await withPrimaryReads(() => new UserRepository(split.em.fork()).findById('11111111-1111-4111-8111-111111111111'))).toBeNull();
         await users.create({ email: 'written.to.primary@uni.test', passwordHash: 'x', role: 'STUDENT', displayName: 'W' });
         const { rows } = await sql.query(`select count(*)::int as n from auth.users where email = 'written.to.primary@uni.test'`);
         expect(rows[0].n).toBe(1);
