@@ -100,7 +100,10 @@ function ensureSupergraph(): void {
 }
 
 function launch(name: string, entry: string, extra: Record<string, string>): void {
-  const proc = spawn(process.execPath, [join(repoRoot, entry)], { env: { ...env, ...extra }, stdio: 'inherit' });
+  // telemetry-register.ts loads nothing unless the OTEL_* settings turn tracing on; then it patches
+  // http, express, undici, pg, ioredis and graphql before the service's modules load.
+  const args = ['--import', join(repoRoot, 'shared', 'src', 'telemetry-register.ts'), join(repoRoot, entry)];
+  const proc = spawn(process.execPath, args, { env: { ...env, ...extra }, stdio: 'inherit' });
   children.push({ name, proc });
   proc.on('exit', (code, signal) => {
     if (stopping) return;

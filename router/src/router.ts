@@ -17,8 +17,11 @@ import {
   createMetrics,
   createRedis,
   type Env,
+  graphqlSpanPlugin,
   httpMetricsMiddleware,
   type Identity,
+  inSpan,
+  injectTraceHeaders,
   IdentitySigner,
   listen,
   loadConfig,
@@ -30,6 +33,9 @@ import {
   resolveIdentitySecret,
   runInScope,
   sanitizeRequestId,
+  SERVICE_ATTRIBUTE,
+  serverSpans,
+  SpanKind,
   subgraphUrlOverrides,
 } from '@ai-teacher/shared';
 import type { Fetcher } from '@apollo/utils.fetcher';
@@ -49,6 +55,7 @@ import { RedisApqCache } from './apq-cache.ts';
 import { importGate, importOnly, jsonBody } from './body-limits.ts';
 import { PersistedOperations } from './persisted-operations.ts';
 import { findUploads, forwardUpload, type UploadForwarding } from './upload-forwarding.ts';
+import { SubgraphFetchMetrics } from './subgraph-metrics.ts';
 
 export interface RouterContext {
   identity: Identity | null;
@@ -73,8 +80,15 @@ class IdentityForwardingDataSource extends RemoteGraphQLDataSource<RouterContext
   /** The subgraph this source calls: each proof is bound to it (and to the fetch's query). */
   declare subgraph: string;
   declare uploadForwarding: UploadForwarding;
+  declare fetchMetrics: SubgraphFetchMetrics;
 
-  override async process(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {
+  override process(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {
+    // One CLIENT span per subgraph fetch (`subgraph <name>`); willSendRequest sends its context on as `traceparent`.
+    const attributes = { [SERVICE_ATTRIBUTE]: 'router', 'subgraph.name': this.subgraph, ...(options.request.operationName ? { 'graphql.operation.name': options.request.operationName } : {}) };
+    return inSpan(`subgraph ${this.subgraph}`, { kind: SpanKind.CLIENT, attributes }, () => this.fetchMetrics.time(this.subgraph, () => this.send(options)));
+  }
+
+  private async send(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {
     const uploads = findUploads(options.request.variables);
     if (!uploads.length) return super.process(options);
     // Files go on as a multipart request, streamed as they arrive (upload-forwarding.ts); identity
@@ -89,6 +103,8 @@ class IdentityForwardingDataSource extends RemoteGraphQLDataSource<RouterContext
     if (!('requestId' in context) || !context.requestId) return; // gateway-internal calls carry no identity
     const headers = this.signer.headers({ identity: context.identity, requestId: context.requestId, clientIp: context.clientIp }, { subgraph: this.subgraph, query: request.query ?? '' });
     for (const [name, value] of Object.entries(headers)) request.http?.headers.set(name, value);
+    // W3C trace context (unsigned: it names a trace, it proves nothing).
+    injectTraceHeaders((name, value) => request.http?.headers.set(name, value));
   }
 }
 
@@ -117,6 +133,8 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
   const isProduction = config.NODE_ENV === 'production';
   const supergraphSdl = readFileSync(config.SUPERGRAPH_PATH ?? join(repoRoot, 'router', 'supergraph.graphql'), 'utf8');
   const urlOverrides = subgraphUrlOverrides(env);
+  const fetchMetrics = new SubgraphFetchMetrics(metrics.registry, Object.keys(supergraphRoutingUrls(supergraphSdl, {})));
+  metrics.watchRedis('client', redis, { ping: true });
 
   // One keep-alive pool per router process for all subgraph calls.
   const agent = new Agent({ keepAliveTimeout: config.SUBGRAPH_KEEPALIVE_MS, connections: 256, headersTimeout: config.SUBGRAPH_TIMEOUT_MS, bodyTimeout: config.SUBGRAPH_TIMEOUT_MS });
@@ -127,6 +145,7 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
     const source = new IdentityForwardingDataSource({ url: urlOverrides[name] ?? url, fetcher });
     source.signer = signer;
     source.subgraph = name;
+    source.fetchMetrics = fetchMetrics;
     source.uploadForwarding = { dispatcher: agent, maxBytes: config.UPLOAD_MAX_BYTES, responseTimeoutMs: config.SUBGRAPH_TIMEOUT_MS };
     return source;
   };
@@ -208,6 +227,7 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
       ApolloServerPluginDrainHttpServer({ httpServer }),
       isProduction ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
       operationMetricsPlugin(metrics),
+      graphqlSpanPlugin(),
       ...(protect ? [demandControl.plugin()] : []),
       ...(limits.plugins as ApolloServerPlugin<RouterContext>[]),
     ],
@@ -230,6 +250,8 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
       res.setHeader('x-request-id', requestId);
       runInScope({ requestId }, () => next());
     },
+    // The request's span (renamed after its operation, e.g. `mutation AskTutor`): every subgraph fetch is its child.
+    serverSpans('router'),
     // POST /graphql/import (bulk imports, larger bodies): an ADMIN token is checked before the body is read.
     importGate({ verify: (token) => verifier.verify(token), logger }),
     // GraphQL multipart requests (file uploads): the token is checked before the body is read.

@@ -1,7 +1,8 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import type { Logger as OrmLogger, MigrationObject } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
-import { MikroORM, type EntityManager, type Options } from '@mikro-orm/postgresql';
+import { MikroORM, PostgreSqlDriver, type EntityManager, type Options } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { DatabaseConfig } from './config.ts';
@@ -25,7 +26,8 @@ export function ormOptions(def: OrmDefinition, db: DatabaseConfig, logger?: Logg
     pool: { min: 0, max: db.DB_POOL_MAX },
     // Reads go to the replica when one is configured; writes, flushes and transactions stay on the
     // primary. PgBouncer in transaction mode is fine: no session state, no named prepared statements.
-    ...(db.READ_DATABASE_URL ? { replicas: [{ name: 'read', clientUrl: db.READ_DATABASE_URL }], preferReadReplicas: true } : {}),
+    // Inside `withPrimaryReads` (read-your-writes, see read-your-writes.ts) reads go to the primary too.
+    ...(db.READ_DATABASE_URL ? { replicas: [{ name: 'read', clientUrl: db.READ_DATABASE_URL }], preferReadReplicas: true, driver: ReadYourWritesDriver } : {}),
     debug: db.DB_DEBUG,
     ...(logger || onQuery ? { loggerFactory: mikroLogger(logger, onQuery) } : {}),
     migrations: {
@@ -40,6 +42,24 @@ export function ormOptions(def: OrmDefinition, db: DatabaseConfig, logger?: Logg
     ensureDatabase: false,
     discovery: { warnWhenNoEntities: false },
   } as Options;
+}
+
+const primaryReads = new AsyncLocalStorage<true>();
+
+/** Runs `fn` (and everything it starts) with every read on the primary, replica or not. */
+export function withPrimaryReads<T>(fn: () => T): T {
+  return primaryReads.run(true, fn);
+}
+
+/**
+ * Every statement MikroORM runs picks its connection here (entity finds, query builders, raw
+ * `execute`), so the choice holds for the whole request without threading options through
+ * repositories.
+ */
+class ReadYourWritesDriver extends PostgreSqlDriver {
+  override getConnection(type?: 'read' | 'write') {
+    return super.getConnection(primaryReads.getStore() ? 'write' : type);
+  }
 }
 
 function mikroLogger(logger: Logger | undefined, onQuery?: () => void): () => OrmLogger {
@@ -81,6 +101,16 @@ export async function migrate(orm: MikroORM, schema: string, databaseUrl: string
     await client.query('select pg_advisory_unlock($1)', [lockId]).catch(() => undefined);
     await client.end();
   }
+}
+
+/** The `pg` pools behind the ORM (the primary's, and the read replica's when one is configured), for pool metrics. */
+export async function dbPools(orm: MikroORM): Promise<{ role: 'primary' | 'read'; pool: pg.Pool }[]> {
+  const driver = orm.em.getDriver();
+  const primary = driver.getConnection('write');
+  const read = driver.getConnection('read');
+  const pools: { role: 'primary' | 'read'; pool: pg.Pool }[] = [{ role: 'primary', pool: (await primary.getNativeClient()) as pg.Pool }];
+  if (read !== primary) pools.push({ role: 'read', pool: (await read.getNativeClient()) as pg.Pool });
+  return pools;
 }
 
 export async function pingDatabase(orm: MikroORM): Promise<boolean> {

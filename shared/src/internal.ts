@@ -3,6 +3,7 @@ import { jwtVerify, SignJWT } from 'jose';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { AppError, type ErrorCode } from './errors.ts';
+import { inSpan, injectTraceHeaders, SERVICE_ATTRIBUTE, SpanKind } from './telemetry.ts';
 import { parseInput } from './validation.ts';
 
 // Service-to-service calls (e.g. academic asking auth about users) carry a short-lived token signed
@@ -69,26 +70,28 @@ export class InternalClient {
       .sign(this.key);
   }
 
-  async call<Input extends z.ZodType, Output extends z.ZodType>(route: InternalRoute<Input, Output>, input: z.input<Input>): Promise<z.output<Output>> {
-    let res: globalThis.Response;
-    try {
-      res = await fetch(`${this.baseUrl}${route.path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', [HEADER]: await this.proof() },
-        body: JSON.stringify(input),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (err) {
-      throw new InternalCallError(route.path, null, null, (err as Error).message);
-    }
-    const body = (await res.json().catch(() => null)) as unknown;
-    if (!res.ok) {
-      const error = (body as { error?: { code?: ErrorCode; message?: string } } | null)?.error;
-      throw new InternalCallError(route.path, res.status, error?.code ?? null, error?.message ?? '');
-    }
-    const parsed = route.output.safeParse(body);
-    if (!parsed.success) throw new InternalCallError(route.path, res.status, null, `unexpected response: ${parsed.error.issues[0]?.message}`);
-    return parsed.data;
+  /** One CLIENT span per call (`POST /internal/...`); the route's server span continues its trace. */
+  call<Input extends z.ZodType, Output extends z.ZodType>(route: InternalRoute<Input, Output>, input: z.input<Input>): Promise<z.output<Output>> {
+    const url = `${this.baseUrl}${route.path}`;
+    return inSpan(`POST ${route.path}`, { kind: SpanKind.CLIENT, attributes: { [SERVICE_ATTRIBUTE]: this.service, 'http.request.method': 'POST', 'url.full': url } }, async (span) => {
+      const headers: Record<string, string> = { 'content-type': 'application/json', [HEADER]: await this.proof() };
+      injectTraceHeaders((name, value) => (headers[name] = value));
+      let res: globalThis.Response;
+      try {
+        res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(input), signal: AbortSignal.timeout(this.timeoutMs) });
+      } catch (err) {
+        throw new InternalCallError(route.path, null, null, (err as Error).message);
+      }
+      span?.setAttribute('http.response.status_code', res.status);
+      const body = (await res.json().catch(() => null)) as unknown;
+      if (!res.ok) {
+        const error = (body as { error?: { code?: ErrorCode; message?: string } } | null)?.error;
+        throw new InternalCallError(route.path, res.status, error?.code ?? null, error?.message ?? '');
+      }
+      const parsed = route.output.safeParse(body);
+      if (!parsed.success) throw new InternalCallError(route.path, res.status, null, `unexpected response: ${parsed.error.issues[0]?.message}`);
+      return parsed.data;
+    });
   }
 }
 

@@ -1,11 +1,13 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { currentScope } from './request-context.ts';
+import { traceLogFields } from './telemetry.ts';
 
 export type { Logger };
 
 /**
  * JSON logs to stdout (or `destination`). Every line written while a request or job is running
- * carries its request id (and user or job id) without passing loggers around.
+ * carries its request id (and user or job id) without passing loggers around, and, when tracing is
+ * on, the `trace_id` and `span_id` of the span it was written in.
  */
 export function createLogger(name: string, level = 'info', destination?: DestinationStream): Logger {
   const options: pino.LoggerOptions = {
@@ -20,11 +22,12 @@ export function createLogger(name: string, level = 'info', destination?: Destina
     },
     mixin() {
       const scope = currentScope();
-      if (!scope) return {};
+      const traced = traceLogFields();
+      if (!scope) return traced ?? {};
       const out: Record<string, string> = { requestId: scope.requestId };
       if (scope.userId) out.userId = scope.userId;
       if (scope.jobId) out.jobId = scope.jobId;
-      return out;
+      return traced ? Object.assign(out, traced) : out;
     },
   };
   return destination ? pino(options, destination) : pino(options);

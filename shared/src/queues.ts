@@ -1,5 +1,6 @@
 import { type DefaultJobOptions, type Job, type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { inSpan, SERVICE_ATTRIBUTE, SpanKind, traceMetadata } from './telemetry.ts';
 
 /**
  * A queue's name, payload type, job id and default job options in one place, declared by the
@@ -26,6 +27,10 @@ export const standardJobOptions: DefaultJobOptions = {
   removeOnFail: { age: 7 * 24 * 3600 },
 };
 
+export function messagingAttributes(queue: string, jobId: string | undefined) {
+  return { 'messaging.system': 'bullmq', 'messaging.destination.name': queue, ...(jobId ? { 'messaging.message.id': jobId } : {}) };
+}
+
 /** BullMQ key prefix: the deployment's Redis prefix plus `bull`. */
 export function bullPrefix(redisKeyPrefix: string): string {
   return `${redisKeyPrefix}bull`;
@@ -35,18 +40,30 @@ export function bullPrefix(redisKeyPrefix: string): string {
 export class Producer<Payload> {
   readonly queue: Queue;
   private readonly def: QueueDefinition<Payload>;
-  constructor(def: QueueDefinition<Payload>, connection: Redis, redisKeyPrefix: string) {
+  /** The enqueueing process (on its spans). */
+  private readonly service: string | undefined;
+  constructor(def: QueueDefinition<Payload>, connection: Redis, redisKeyPrefix: string, service?: string) {
     this.def = def;
+    this.service = service;
     this.queue = new Queue(def.name, { connection, prefix: bullPrefix(redisKeyPrefix), defaultJobOptions: def.defaultJobOptions });
   }
 
+  /**
+   * With tracing on, a PRODUCER span (`send <queue>`) whose context travels in the job's
+   * `opts.telemetry.metadata` (BullMQ's field for it), so the worker's span continues the trace.
+   */
   add(payload: Payload, opts: JobsOptions = {}) {
-    return this.queue.add(this.def.name, payload as object, { jobId: this.def.jobId(payload), ...opts });
+    const jobId = this.def.jobId(payload);
+    return inSpan(`send ${this.def.name}`, { kind: SpanKind.PRODUCER, attributes: { ...(this.service ? { [SERVICE_ATTRIBUTE]: this.service } : {}), ...messagingAttributes(this.def.name, jobId) } }, () => {
+      const metadata = traceMetadata();
+      return this.queue.add(this.def.name, payload as object, { jobId, ...(metadata ? { telemetry: { metadata } } : {}), ...opts });
+    });
   }
 
-  /** Several jobs in one round trip, each under its payload's job id. */
+  /** Several jobs in one round trip, each under its payload's job id (each carrying the caller's trace, if any). */
   addBulk(payloads: Payload[]) {
-    return this.queue.addBulk(payloads.map((p) => ({ name: this.def.name, data: p as object, opts: { jobId: this.def.jobId(p) } })));
+    const metadata = traceMetadata();
+    return this.queue.addBulk(payloads.map((p) => ({ name: this.def.name, data: p as object, opts: { jobId: this.def.jobId(p), ...(metadata ? { telemetry: { metadata } } : {}) } })));
   }
 
   /** The job this payload maps to, if the queue still has it. */

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { baseSchema, databaseSchema, httpSchema, redisSchema, resolveServiceSecret, serviceSecretSchema } from './config.ts';
-import { createOrm, migrate, type MikroORM, type OrmDefinition } from './db.ts';
+import { createOrm, dbPools, migrate, type MikroORM, type OrmDefinition } from './db.ts';
 import { InternalClient } from './internal.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
@@ -80,6 +80,9 @@ export async function openService<Schema extends ConfigSchema, Services>(
   const loadServiceSecret = () => (serviceSecret ??= resolveServiceSecret(config, config));
   const orm = await createOrm(def.orm, config, logger, () => metrics.dbQueries.inc());
   const redis = createRedis(config, 'client');
+  // Saturation gauges, read on scrape: this service's Postgres pools and Redis connections.
+  for (const { role, pool } of await dbPools(orm)) metrics.watchDbPool(opts.name, role, pool);
+  metrics.watchRedis('client', redis, { ping: true });
   const connections: Redis[] = [];
   const producers = new Map<string, Producer<unknown>>();
   const stopHooks: (() => Promise<void> | void)[] = [];
@@ -98,14 +101,18 @@ export async function openService<Schema extends ConfigSchema, Services>(
     producer<Payload>(queue: QueueDefinition<Payload>): Producer<Payload> {
       const existing = producers.get(queue.name);
       if (existing) return existing as Producer<Payload>;
-      queueConnection ??= createRedis(config, 'queue');
-      const producer = new Producer(queue, queueConnection, config.REDIS_KEY_PREFIX);
+      if (!queueConnection) {
+        queueConnection = createRedis(config, 'queue');
+        metrics.watchRedis('queue', queueConnection);
+      }
+      const producer = new Producer(queue, queueConnection, config.REDIS_KEY_PREFIX, opts.name);
       producers.set(queue.name, producer as Producer<unknown>);
       return producer;
     },
     internal: (baseUrl) => new InternalClient({ secret: loadServiceSecret(), service: opts.name, baseUrl }),
     dedicatedRedis() {
       const connection = createRedis(config, 'queue');
+      metrics.watchRedis('pubsub', connection);
       connections.push(connection);
       return connection;
     },

@@ -1,4 +1,5 @@
 import { createLogger, type Logger } from './logger.ts';
+import { startTracing, stopTracing } from './telemetry.ts';
 
 /**
  * For a process's entry point: stops `target` on SIGTERM/SIGINT, and exits non-zero if stopping
@@ -31,13 +32,20 @@ export function stopOnSignals(target: { stop(): Promise<void> }, logger: Logger,
 
 /**
  * Entry point of a service process: starts it, stops it gracefully on SIGTERM/SIGINT, and exits
- * non-zero with a logged reason when it cannot start.
+ * non-zero with a logged reason when it cannot start. Tracing starts here when the OTEL_* settings
+ * turn it on and telemetry-register.ts did not already start it (then without module patching:
+ * the kit's spans and fetch/undici's); stopping flushes the last spans.
  */
 export async function runService(name: string, start: () => Promise<{ stop(): Promise<void>; shutdownTimeoutMs?: number }>): Promise<void> {
   const logger = createLogger(name);
   try {
+    await startTracing({ serviceName: name, instrument: 'clients' });
     const running = await start();
-    stopOnSignals(running, logger, running.shutdownTimeoutMs ?? 10_000);
+    const stop = async () => {
+      await running.stop();
+      await stopTracing().catch((err: unknown) => logger.warn({ err }, 'flushing traces failed'));
+    };
+    stopOnSignals({ stop }, logger, running.shutdownTimeoutMs ?? 10_000);
   } catch (err) {
     logger.fatal({ err }, `${name} failed to start`);
     process.exit(1);

@@ -1,15 +1,16 @@
 import { createServer } from 'node:http';
-import { type Job, type Processor, UnrecoverableError, Worker } from 'bullmq';
-import { Counter, Histogram } from 'prom-client';
+import { type Job, type JobType, type Processor, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { z } from 'zod';
 import { type Env, loadConfig, zc } from './config.ts';
 import { baseApp, listen, mountOps } from './http.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import { bullPrefix, type QueueDefinition } from './queues.ts';
+import { bullPrefix, messagingAttributes, type QueueDefinition } from './queues.ts';
 import { createRedis, pingRedis, type Redis } from './redis.ts';
 import { runInScope } from './request-context.ts';
 import { type ConfigSchema, type CoreConfig, coreConfigSchema, openService, type ServiceDefinition } from './service.ts';
+import { contextFromMetadata, inSpan, SERVICE_ATTRIBUTE, SpanKind } from './telemetry.ts';
 
 export { UnrecoverableError };
 
@@ -88,16 +89,29 @@ export async function createWorkers(definitions: WorkerDefinition[], opts: { nam
   const config = loadConfig(schema, opts.env) as WorkerConfig;
   const logger = createLogger(name, config.LOG_LEVEL);
   const metrics: Metrics = createMetrics(name);
-  const jobs = new Counter({ name: 'jobs_total', help: 'Jobs by queue and outcome', labelNames: ['queue', 'outcome'], registers: [metrics.registry] });
-  const duration = new Histogram({ name: 'job_duration_seconds', help: 'Job run time', labelNames: ['queue'], registers: [metrics.registry], buckets: [0.1, 0.5, 1, 5, 15, 30, 60, 120, 300] });
+  const jobs = new Counter({
+    name: 'jobs_total',
+    help: 'Job attempts by queue and outcome: completed, retrying (failed, will run again) or failed (no attempts left, or unrecoverable)',
+    labelNames: ['queue', 'outcome'],
+    registers: [metrics.registry],
+  });
+  const duration = new Histogram({ name: 'job_duration_seconds', help: 'Job run time (each attempt)', labelNames: ['queue'], registers: [metrics.registry], buckets: [0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600] });
 
   const opened: OpenedWorker[] = [];
   const connection: Redis = createRedis(config, 'worker');
   const probe: Redis = createRedis(config, 'client');
+  // Queue depth is read from Redis when Prometheus scrapes, on a connection that never blocks.
+  const countsConnection: Redis = createRedis(config, 'queue');
+  metrics.watchRedis('worker', connection);
+  metrics.watchRedis('client', probe, { ping: true });
+  metrics.watchRedis('queue', countsConnection);
+  const queues: Queue[] = [];
   const closeAll = async () => {
+    await Promise.all(queues.map((q) => q.close().catch(() => undefined)));
     for (const o of opened) await o.close().catch((err: unknown) => logger.error({ err }, 'closing a worker definition failed'));
     await connection.quit().catch(() => connection.disconnect());
     await probe.quit().catch(() => probe.disconnect());
+    await countsConnection.quit().catch(() => countsConnection.disconnect());
   };
   try {
     for (const def of definitions) opened.push(await def.open({ config, logger, metrics }));
@@ -109,14 +123,22 @@ export async function createWorkers(definitions: WorkerDefinition[], opts: { nam
   const workers = opened.flatMap((o) =>
     o.handlers.map((h) => {
       const processor: Processor = async (job) =>
-        runInScope({ requestId: String(job.data?.requestId ?? job.id), jobId: job.id }, async () => {
-          const end = duration.startTimer({ queue: h.queue });
-          try {
-            return await h.process(job, { logger });
-          } finally {
-            end();
-          }
-        });
+        runInScope({ requestId: String(job.data?.requestId ?? job.id), jobId: job.id }, () =>
+          // A CONSUMER span per attempt, in the trace of the request that enqueued the job.
+          inSpan(
+            `process ${h.queue}`,
+            { kind: SpanKind.CONSUMER, attributes: { [SERVICE_ATTRIBUTE]: name, ...messagingAttributes(h.queue, job.id), 'messaging.bullmq.attempt': job.attemptsMade + 1 } },
+            async () => {
+              const end = duration.startTimer({ queue: h.queue });
+              try {
+                return await h.process(job, { logger });
+              } finally {
+                end();
+              }
+            },
+            contextFromMetadata(job.opts.telemetry?.metadata),
+          ),
+        );
       const worker = new Worker(h.queue, processor, {
         connection,
         prefix: bullPrefix(config.REDIS_KEY_PREFIX),
@@ -130,13 +152,35 @@ export async function createWorkers(definitions: WorkerDefinition[], opts: { nam
         logger.info({ queue: h.queue, jobId: job.id }, 'job completed');
       });
       worker.on('failed', (job, err) => {
-        jobs.inc({ queue: h.queue, outcome: 'failed' });
+        jobs.inc({ queue: h.queue, outcome: isFinalFailure(job, err) ? 'failed' : 'retrying' });
         logger.warn({ queue: h.queue, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'job failed');
       });
       worker.on('error', (err) => logger.error({ err, queue: h.queue }, 'worker error'));
       return worker;
     }),
   );
+
+  const queueNames = [...new Set(workers.map((w) => w.name))];
+  for (const queue of queueNames) {
+    // Every queue's series exist from the start (rates and ratios work before the first job).
+    for (const outcome of ['completed', 'retrying', 'failed']) jobs.inc({ queue, outcome }, 0);
+    duration.zero({ queue });
+    queues.push(new Queue(queue, { connection: countsConnection, prefix: bullPrefix(config.REDIS_KEY_PREFIX) }));
+  }
+  new Gauge({
+    name: 'queue_jobs',
+    help: 'Jobs in each queue by state, read from Redis at scrape time (all workers of a queue see the same counts)',
+    labelNames: ['queue', 'state'],
+    registers: [metrics.registry],
+    async collect() {
+      const counts = await Promise.all(queues.map((q) => q.getJobCounts(...QUEUE_STATES).catch(() => undefined)));
+      this.reset();
+      queues.forEach((q, i) => {
+        const c = counts[i];
+        if (c) for (const state of QUEUE_STATES) this.set({ queue: q.name, state }, c[state] ?? 0);
+      });
+    },
+  });
 
   let shuttingDown = false;
   const app = baseApp(config.TRUST_PROXY);
@@ -160,4 +204,12 @@ export async function createWorkers(definitions: WorkerDefinition[], opts: { nam
       logger.info('stopped');
     })());
   return { url, workers, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS, stop };
+}
+
+const QUEUE_STATES: JobType[] = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'failed', 'completed'];
+
+/** A failed attempt is final when the job has no attempts left or its input cannot be retried. */
+function isFinalFailure(job: Job | undefined, err: Error): boolean {
+  if (!job || err instanceof UnrecoverableError || err.name === 'UnrecoverableError') return true;
+  return job.attemptsMade >= (job.opts.attempts ?? 1);
 }

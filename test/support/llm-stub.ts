@@ -4,7 +4,7 @@
 // between chunks. Otherwise it answers under the prompt's headings, quoting passage [1] verbatim and
 // "quoting" passage [2] with words that are not in it.
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface ChatRequest {
@@ -15,6 +15,8 @@ export interface ChatRequest {
 
 export class LlmStub {
   readonly requests: ChatRequest[] = [];
+  /** Each request's headers, in the same order (trace context among them). */
+  readonly headers: IncomingHttpHeaders[] = [];
   private server: Server | undefined;
   chunkDelayMs: number;
   private readonly keepRequests: boolean;
@@ -32,7 +34,10 @@ export class LlmStub {
       for await (const c of req) raw += c;
       if (req.url !== '/v1/chat/completions') return void res.writeHead(404).end();
       const body = JSON.parse(raw) as ChatRequest;
-      if (this.keepRequests) this.requests.push(body);
+      if (this.keepRequests) {
+        this.requests.push(body);
+        this.headers.push(req.headers);
+      }
       const question = body.messages.at(-1)!.content;
       if (question.includes('HTTP500')) {
         res.writeHead(500, { 'content-type': 'application/json' });

@@ -15,8 +15,10 @@ import { baseApp, httpMetricsMiddleware, listen, mountOps } from '../http.ts';
 import { type ForwardedIdentity, IdentitySigner } from '../identity.ts';
 import { createLogger } from '../logger.ts';
 import { createMetrics, operationMetricsPlugin } from '../metrics.ts';
+import { readYourWrites } from '../read-your-writes.ts';
 import { pingRedis } from '../redis.ts';
 import { type ConfigSchema, type CoreConfig, openService, type ServiceDeps } from '../service.ts';
+import { graphqlSpanPlugin, serverSpans } from '../telemetry.ts';
 import { type SubgraphConfig, subgraphConfigSchema, type SubgraphContext, type SubgraphDefinition } from './define.ts';
 import { forwardedOf, identityMiddleware, queryBindingMiddleware } from './identity-middleware.ts';
 import { startSubscriptionServer, type SubscriptionServer } from './ws-server.ts';
@@ -91,12 +93,16 @@ async function serve<Schema extends ConfigSchema, Services, Context extends Subg
   const { name } = def.service;
   const signer = new IdentitySigner(secrets.identitySecret);
   const app = baseApp(config.TRUST_PROXY);
+  // A span per request (GraphQL and internal routes), continuing the caller's trace.
+  app.use(serverSpans(name));
   const httpServer = createServer(app);
   let shuttingDown = false;
   const isProduction = config.NODE_ENV === 'production';
 
   const schema = buildSubgraphSchema([{ typeDefs: def.typeDefs, resolvers: def.resolvers as GraphQLResolverMap<unknown> }]);
   const formatError = createErrorFormatter(logger);
+  // With a read replica, a user's reads go to the primary for a moment after their mutations.
+  const ryw = config.READ_DATABASE_URL ? readYourWrites(redis, config.READ_YOUR_WRITES_MS, (res) => forwardedOf(res).identity?.userId) : undefined;
   const contextOf = (fwd: ForwardedIdentity): Context =>
     def.context({ em: orm.em.fork(), logger: logger.child({ requestId: fwd.requestId }), ...fwd }, services);
 
@@ -117,6 +123,8 @@ async function serve<Schema extends ConfigSchema, Services, Context extends Subg
       // Traces go to OpenTelemetry, not to Apollo's hosted service.
       ApolloServerPluginInlineTraceDisabled(),
       operationMetricsPlugin(metrics),
+      graphqlSpanPlugin(),
+      ...(ryw ? [ryw.plugin as never] : []),
     ],
   });
   await server.start();
@@ -139,6 +147,7 @@ async function serve<Schema extends ConfigSchema, Services, Context extends Subg
     '/graphql',
     express.json({ limit: config.GRAPHQL_BODY_LIMIT }),
     queryBindingMiddleware(signer, logger),
+    ...(ryw ? [ryw.middleware] : []),
     expressMiddleware(server, { context: async ({ res }) => contextOf(forwardedOf(res)) }),
   );
 

@@ -15,6 +15,8 @@ export const subgraphConfigSchema = coreConfigSchema.extend(identitySchema.shape
   /** Apply pending migrations at start-up (handy in development; run `npm run migrate` in production). */
   MIGRATE_ON_START: zc.bool.default(false),
   GRAPHQL_BODY_LIMIT: z.string().default('10mb'),
+  /** With READ_DATABASE_URL: how long after a mutation the user's reads stay on the primary (read-your-writes). */
+  READ_YOUR_WRITES_MS: z.coerce.number().int().positive().default(5_000),
 });
 export type SubgraphConfig = z.infer<typeof subgraphConfigSchema>;
 

@@ -174,3 +174,4 @@ export function subgraphAddresses(ports: Record<string, number>, host = '127.0.0
   return env;
 }
 export * from './in-process.ts';
+export * from './tracing.ts';

@@ -1,3 +1,4 @@
+import { inSpan, SERVICE_ATTRIBUTE, SpanKind, traceHeaders } from '@ai-teacher/shared';
 import OpenAI from 'openai';
 import type { Embedder } from './embedder.ts';
 
@@ -17,7 +18,13 @@ export class OpenAIEmbedder implements Embedder {
   async embed(texts: string[]): Promise<number[][]> {
     const out: number[][] = [];
     for (let i = 0; i < texts.length; i += this.batchSize) {
-      const res = await this.client.embeddings.create({ model: this.model, input: texts.slice(i, i + this.batchSize) });
+      const input = texts.slice(i, i + this.batchSize);
+      // One CLIENT span per request (`embeddings <model>`); the endpoint gets its `traceparent`.
+      const attributes = { [SERVICE_ATTRIBUTE]: 'retrieval', 'gen_ai.operation.name': 'embeddings', 'gen_ai.request.model': this.model, 'ai_teacher.embeddings.inputs': input.length };
+      const res = await inSpan(`embeddings ${this.model}`, { kind: SpanKind.CLIENT, attributes }, () => {
+        const headers = traceHeaders();
+        return this.client.embeddings.create({ model: this.model, input }, headers ? { headers } : {});
+      });
       const batch = [...res.data].sort((a, b) => a.index - b.index).map((d) => normalise(d.embedding));
       out.push(...batch);
     }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { Logger, Redis } from '@ai-teacher/shared';
+import { inSpan, type Logger, type Redis, SERVICE_ATTRIBUTE, traceMetadata, tracingEnabled } from '@ai-teacher/shared';
 import type { StoredAnswer, TutorMode } from '../entities/chat.entity.ts';
 import { coverage, notInMaterial, parseModelAnswer, renderAnswer } from './answer.ts';
 import { composeExtractive } from './extractive.ts';
@@ -72,8 +72,20 @@ export class TutorEngine {
    */
   start(req: GenerationRequest): void {
     const abort = new AbortController();
-    const promise = this.generate(req, abort.signal).finally(() => this.running.delete(req.messageId));
+    // Its span continues the askTutor request's trace (retrieval, academic, the model), outliving the request.
+    const attributes = { [SERVICE_ATTRIBUTE]: 'tutor', 'ai_teacher.message.id': req.messageId, 'ai_teacher.tutor.mode': req.mode };
+    const promise = inSpan('tutor answer', { attributes }, async (span) => {
+      // Subscribers to this answer (later, on any tutor replica) link their span to this trace.
+      const metadata = span && traceMetadata();
+      if (metadata) await this.o.redis.set(traceKey(req.messageId), metadata, 'EX', this.o.cacheTtlSeconds).catch(() => undefined);
+      return this.generate(req, abort.signal);
+    }).finally(() => this.running.delete(req.messageId));
     this.running.set(req.messageId, { promise, abort });
+  }
+
+  /** The trace context of the answer's generation, when tracing is on (see `start`). */
+  async traceOf(messageId: string): Promise<string | null> {
+    return tracingEnabled() ? this.o.redis.get(traceKey(messageId)).catch(() => null) : null;
   }
 
   /** Shutdown: running answers get `graceMs` to finish, then end FAILED ("the tutor service restarted"). */
@@ -166,6 +178,8 @@ export class TutorEngine {
     return `tutor-answer:${createHash('sha256').update(JSON.stringify(parts)).digest('hex')}`;
   }
 }
+
+const traceKey = (messageId: string) => `tutor-trace:${messageId}`;
 
 /** The reason a client sees on a FAILED answer: what went wrong, never internals. */
 function describeFailure(err: unknown, signal: AbortSignal, streamed: boolean, model: boolean): string {

@@ -1,3 +1,4 @@
+import { failSpan, SERVICE_ATTRIBUTE, SpanKind, startSpan, traceHeaders, withSpanContext } from '@ai-teacher/shared';
 import OpenAI from 'openai';
 import type { TutorMode } from '../entities/chat.entity.ts';
 import type { GroundingPassage } from './grounding.ts';
@@ -20,14 +21,34 @@ export class LlmClient {
     this.maxTokens = opts.maxTokens;
   }
 
+  /** With tracing on, one CLIENT span (`chat <model>`) from the request until the stream ends; the endpoint gets its `traceparent`. */
   async *stream(messages: ChatMessages, signal?: AbortSignal): AsyncGenerator<string> {
-    const stream = await this.client.chat.completions.create(
-      { model: this.model, messages, stream: true, temperature: 0.2, max_tokens: this.maxTokens },
-      { signal },
-    );
-    for await (const chunk of stream) {
-      const delta = chunk.choices[0]?.delta?.content;
-      if (delta) yield delta;
+    const traced = startSpan(`chat ${this.model}`, {
+      kind: SpanKind.CLIENT,
+      attributes: { [SERVICE_ATTRIBUTE]: 'tutor', 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': this.model, 'gen_ai.request.max_tokens': this.maxTokens },
+    });
+    let deltas = 0;
+    try {
+      const headers = withSpanContext(traced?.ctx, traceHeaders);
+      const stream = await withSpanContext(traced?.ctx, () =>
+        this.client.chat.completions.create(
+          { model: this.model, messages, stream: true, temperature: 0.2, max_tokens: this.maxTokens },
+          { signal, ...(headers ? { headers } : {}) },
+        ),
+      );
+      for await (const chunk of stream) {
+        const delta = chunk.choices[0]?.delta?.content;
+        if (delta) {
+          deltas++;
+          yield delta;
+        }
+      }
+    } catch (err) {
+      failSpan(traced?.span, err);
+      throw err;
+    } finally {
+      traced?.span.setAttribute('ai_teacher.llm.deltas', deltas);
+      traced?.span.end();
     }
   }
 }

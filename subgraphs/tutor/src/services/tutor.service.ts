@@ -1,7 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { CourseScopeClient } from '@ai-teacher/academic/contracts';
 import type { ExamLockClient } from '@ai-teacher/exam/contracts';
-import { AppError, ForbiddenError, type Identity, NotFoundError, parseInput, UnauthenticatedError } from '@ai-teacher/shared';
+import {
+  AppError,
+  failSpan,
+  ForbiddenError,
+  type Identity,
+  linkFromMetadata,
+  NotFoundError,
+  parseInput,
+  SERVICE_ATTRIBUTE,
+  SpanKind,
+  startSpan,
+  tracingEnabled,
+  UnauthenticatedError,
+} from '@ai-teacher/shared';
 import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -151,6 +164,33 @@ export class TutorService {
    * deduplicated and gap-filled by sequence number — until the final one.
    */
   async *stream(rawMessageId: unknown, rawAfterSeq: unknown): AsyncGenerator<StreamEvent> {
+    if (!tracingEnabled()) return yield* this.events(rawMessageId, rawAfterSeq);
+    // A subscription is a trace of its own (the client opens it later, over WebSocket), linked to
+    // the trace of the askTutor that started the answer.
+    const messageId = parseInput(id, rawMessageId, 'messageId');
+    const link = linkFromMetadata(await this.d.engine.traceOf(messageId));
+    const traced = startSpan('subscription tutorAnswer', {
+      kind: SpanKind.SERVER,
+      root: true,
+      links: link ? [link] : [],
+      attributes: { [SERVICE_ATTRIBUTE]: 'tutor', 'graphql.operation.type': 'subscription', 'ai_teacher.message.id': messageId },
+    });
+    let events = 0;
+    try {
+      for await (const e of this.events(messageId, rawAfterSeq)) {
+        events++;
+        yield e;
+      }
+    } catch (err) {
+      failSpan(traced?.span, err);
+      throw err;
+    } finally {
+      traced?.span.setAttribute('ai_teacher.stream.events', events);
+      traced?.span.end();
+    }
+  }
+
+  private async *events(rawMessageId: unknown, rawAfterSeq: unknown): AsyncGenerator<StreamEvent> {
     const user = this.user();
     const messageId = parseInput(id, rawMessageId, 'messageId');
     let last = rawAfterSeq == null ? 0 : parseInput(afterSeqInput, rawAfterSeq, 'afterSeq');
