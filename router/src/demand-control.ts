@@ -91,7 +91,7 @@ export class DemandControl {
     const labels = this.labelsOf(operationName, args.client);
     let estimated: number;
     try {
-      estimated = this.calculator.estimate(args.schema, args.document, args.operation, args.variables);
+      estimated = this.estimateCached(args.schema, args.document, args.operation, args.variables);
     } catch (err) {
       if (err instanceof CostEstimateError) this.countRejection('cost_estimate', operationName);
       throw err;
@@ -119,6 +119,23 @@ export class DemandControl {
     }
     this.estimated.observe({ ...labels, result: 'ok' }, estimated);
     return charge;
+  }
+
+  /**
+   * Apollo Server keeps one parsed document per distinct operation text, so estimates are kept per
+   * document and variables (a few per document): a repeated operation is not walked again.
+   */
+  private readonly estimates = new WeakMap<DocumentNode, Map<string, number>>();
+  private estimateCached(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): number {
+    const key = `${operation.name?.value ?? ''}\n${JSON.stringify(variables)}`;
+    let byVariables = this.estimates.get(document);
+    const hit = byVariables?.get(key);
+    if (hit !== undefined) return hit;
+    const estimated = this.calculator.estimate(schema, document, operation, variables);
+    if (!byVariables) this.estimates.set(document, (byVariables = new Map()));
+    if (byVariables.size >= 32) byVariables.delete(byVariables.keys().next().value!);
+    byVariables.set(key, estimated);
+    return estimated;
   }
 
   private async consume(limiter: RateLimiterRedis, key: string, points: number, reason: string, operationName: string | undefined, labels: Labels): Promise<RateLimiterRes> {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import type { GatewayGraphQLRequest, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import graphqlUploadExpress from 'graphql-upload/graphqlUploadExpress.mjs';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -38,12 +38,11 @@ import {
   SpanKind,
   subgraphUrlOverrides,
 } from '@ai-teacher/shared';
-import type { Fetcher } from '@apollo/utils.fetcher';
 import cors from 'cors';
 import { type ExecutionArgs, GraphQLError, type GraphQLSchema } from 'graphql';
 import { decodeJwt } from 'jose';
 import { Counter, Gauge } from 'prom-client';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { type ClientLabels, DemandControl } from './demand-control.ts';
 import { operationLimits } from './limits.ts';
 import { AccessTokenVerifier, bearerToken, InvalidTokenError, KeysUnavailableError, RevocationUnavailableError, RevokedTokenError } from './access-token.ts';
@@ -55,12 +54,15 @@ import { RedisApqCache } from './apq-cache.ts';
 import { importGate, importOnly, jsonBody } from './body-limits.ts';
 import { PersistedOperations } from './persisted-operations.ts';
 import { findUploads, forwardUpload, type UploadForwarding } from './upload-forwarding.ts';
+import { sendSubgraphRequest } from './subgraph-transport.ts';
 import { SubgraphFetchMetrics } from './subgraph-metrics.ts';
 
 export interface RouterContext {
   identity: Identity | null;
   requestId: string;
   clientIp: string;
+  /** The client's request was multipart (a file upload): only then are subgraph variables searched for files. */
+  hasUploads?: boolean;
 }
 
 export interface RunningRouter {
@@ -81,6 +83,7 @@ class IdentityForwardingDataSource extends RemoteGraphQLDataSource<RouterContext
   declare subgraph: string;
   declare uploadForwarding: UploadForwarding;
   declare fetchMetrics: SubgraphFetchMetrics;
+  declare dispatcher: Dispatcher;
 
   override process(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {
     // One CLIENT span per subgraph fetch (`subgraph <name>`); willSendRequest sends its context on as `traceparent`.
@@ -89,7 +92,9 @@ class IdentityForwardingDataSource extends RemoteGraphQLDataSource<RouterContext
   }
 
   private async send(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {
-    const uploads = findUploads(options.request.variables);
+    // Only a multipart client request can carry files (graphql-upload's Upload objects): other
+    // fetches skip walking their variables, which for entity fetches hold every representation.
+    const uploads = options.context.hasUploads ? findUploads(options.request.variables) : [];
     if (!uploads.length) return super.process(options);
     // Files go on as a multipart request, streamed as they arrive (upload-forwarding.ts); identity
     // headers are added exactly as for JSON.
@@ -97,6 +102,13 @@ class IdentityForwardingDataSource extends RemoteGraphQLDataSource<RouterContext
     options.request.http = http;
     await this.willSendRequest(options);
     return forwardUpload(this.url!, options.request, http.headers as unknown as Iterable<[string, string]>, uploads, this.uploadForwarding);
+  }
+
+  /** JSON fetches on undici's `request` (subgraph-transport.ts); errors take the data source's own path. */
+  async sendJson(request: GatewayGraphQLRequest): Promise<GatewayGraphQLResponse> {
+    const result = await sendSubgraphRequest(this.dispatcher, request);
+    if (!result.body) throw await this.errorFromResponse(result.response as unknown as Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]);
+    return { ...result.body, http: result.response as unknown as GatewayGraphQLResponse['http'] };
   }
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>): Promise<void> {
@@ -107,6 +119,11 @@ class IdentityForwardingDataSource extends RemoteGraphQLDataSource<RouterContext
     injectTraceHeaders((name, value) => request.http?.headers.set(name, value));
   }
 }
+
+// RemoteGraphQLDataSource.process() sends through `sendRequest`, which its typings declare private
+// (it is an ordinary method in the JavaScript): replaced on the prototype so the subclass's
+// undici path is used, everything else of process() (headers, willSendRequest, respond) unchanged.
+Object.assign(IdentityForwardingDataSource.prototype, { sendRequest: IdentityForwardingDataSource.prototype.sendJson });
 
 /** Each subgraph's routing URL from the supergraph's join__graph enum, with SUBGRAPH_URL_* overrides. */
 function supergraphRoutingUrls(supergraphSdl: string, overrides: Record<string, string>): Record<string, string> {
@@ -138,14 +155,13 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
 
   // One keep-alive pool per router process for all subgraph calls.
   const agent = new Agent({ keepAliveTimeout: config.SUBGRAPH_KEEPALIVE_MS, connections: 256, headersTimeout: config.SUBGRAPH_TIMEOUT_MS, bodyTimeout: config.SUBGRAPH_TIMEOUT_MS });
-  const fetcher: Fetcher = (url, init) =>
-    undiciFetch(url, { method: init?.method, headers: init?.headers, body: init?.body, signal: init?.signal as AbortSignal | undefined, dispatcher: agent });
 
   const buildService = ({ name, url }: { name: string; url?: string }) => {
-    const source = new IdentityForwardingDataSource({ url: urlOverrides[name] ?? url, fetcher });
+    const source = new IdentityForwardingDataSource({ url: urlOverrides[name] ?? url });
     source.signer = signer;
     source.subgraph = name;
     source.fetchMetrics = fetchMetrics;
+    source.dispatcher = agent;
     source.uploadForwarding = { dispatcher: agent, maxBytes: config.UPLOAD_MAX_BYTES, responseTimeoutMs: config.SUBGRAPH_TIMEOUT_MS };
     return source;
   };
@@ -264,13 +280,14 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
       context: async ({ req, res }): Promise<RouterContext> => {
         const requestId = res.locals.requestId as string;
         const clientIp = req.ip ?? 'unknown';
+        const hasUploads = Boolean(req.is('multipart/form-data'));
         const header = req.get('authorization');
-        if (!header) return { identity: null, requestId, clientIp };
+        if (!header) return { identity: null, requestId, clientIp, hasUploads };
         // A presented token must be valid: a bad one is refused, never treated as anonymous.
         const token = bearerToken(header);
         if (!token) throw unauthenticated('Authorization header must be "Bearer <access token>"');
         try {
-          return { identity: await verifier.verify(token), requestId, clientIp };
+          return { identity: await verifier.verify(token), requestId, clientIp, hasUploads };
         } catch (err) {
           if (err instanceof KeysUnavailableError) {
             logger.error('cannot fetch signing keys from the auth subgraph');
