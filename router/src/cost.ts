@@ -34,6 +34,7 @@ import {
   Kind,
   type OperationDefinitionNode,
   parse,
+  type SelectionNode,
   type SelectionSetNode,
   type ValueNode,
   valueFromASTUntyped,
@@ -123,6 +124,15 @@ interface Walk {
   schema: GraphQLSchema;
   fragments: Map<string, FragmentDefinitionNode>;
   variables: Record<string, unknown>;
+  /** Measuring a response visits the same field node once per list item: what it costs is worked out once. */
+  fields: Map<FieldNode, Map<string, FieldCost | null>>;
+  included: Map<SelectionNode, boolean>;
+}
+
+interface FieldCost {
+  named: GraphQLNamedType;
+  weight: number;
+  argumentCost: number;
 }
 
 /** Estimates and measures operation costs against one supergraph's directives. */
@@ -153,7 +163,7 @@ export class CostCalculator {
   private walkOf(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>): Walk {
     const fragments = new Map<string, FragmentDefinitionNode>();
     for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
-    return { schema, fragments, variables };
+    return { schema, fragments, variables, fields: new Map(), included: new Map() };
   }
 
   private estimateSelections(walk: Walk, parent: GraphQLNamedType, set: SelectionSetNode, sized: Map<string, number> | undefined, seen = new Set<string>()): number {
@@ -204,7 +214,9 @@ export class CostCalculator {
   private actualSelections(walk: Walk, parent: GraphQLNamedType, set: SelectionSetNode, value: Record<string, unknown>, seen = new Set<string>()): number {
     let total = 0;
     for (const sel of set.selections) {
-      if (!included(sel.directives, walk.variables)) continue;
+      let keep = walk.included.get(sel);
+      if (keep === undefined) walk.included.set(sel, (keep = included(sel.directives, walk.variables)));
+      if (!keep) continue;
       if (sel.kind === Kind.FIELD) {
         const responseKey = sel.alias?.value ?? sel.name.value;
         if (responseKey in value) total += this.actualField(walk, parent, sel, value[responseKey]);
@@ -223,23 +235,43 @@ export class CostCalculator {
     return total;
   }
 
-  private actualField(walk: Walk, parent: GraphQLNamedType, node: FieldNode, value: unknown): number {
+  private fieldCost(walk: Walk, parent: GraphQLNamedType, node: FieldNode): FieldCost | null {
+    let byParent = walk.fields.get(node);
+    if (!byParent) walk.fields.set(node, (byParent = new Map()));
+    let info = byParent.get(parent.name);
+    if (info !== undefined) return info;
     const field = fieldOf(parent, node.name.value);
-    if (!field) return 0;
-    const key = `${parent.name}.${field.name}`;
-    const named = getNamedType(field.type);
-    const weight = this.weightOf(key, named);
-    const argumentCost = this.argumentsCost(key, field, argumentValues(field, node.arguments, walk.variables));
-    const one = (item: unknown): number => {
-      if (item === null || item === undefined) return 0;
-      if (Array.isArray(item)) return item.reduce((sum: number, x) => sum + one(x), 0);
-      if (node.selectionSet && typeof item === 'object') {
-        const concrete = typeof (item as Record<string, unknown>).__typename === 'string' ? (walk.schema.getType((item as Record<string, string>).__typename!) ?? named) : named;
-        return weight + this.actualSelections(walk, concrete, node.selectionSet, item as Record<string, unknown>);
-      }
-      return weight;
-    };
-    return one(value) + (value === null ? 0 : argumentCost);
+    if (!field) info = null;
+    else {
+      const key = `${parent.name}.${field.name}`;
+      const named = getNamedType(field.type);
+      info = { named, weight: this.weightOf(key, named), argumentCost: this.argumentsCost(key, field, argumentValues(field, node.arguments, walk.variables)) };
+    }
+    byParent.set(parent.name, info);
+    return info;
+  }
+
+  private actualField(walk: Walk, parent: GraphQLNamedType, node: FieldNode, value: unknown): number {
+    const info = this.fieldCost(walk, parent, node);
+    if (!info || value === null || value === undefined) return 0;
+    // A leaf of weight 0 (most scalars) costs nothing, whatever it holds.
+    if (!node.selectionSet && info.weight === 0) return info.argumentCost;
+    return this.actualValue(walk, node, info, value) + info.argumentCost;
+  }
+
+  private actualValue(walk: Walk, node: FieldNode, info: FieldCost, item: unknown): number {
+    if (item === null || item === undefined) return 0;
+    if (Array.isArray(item)) {
+      let sum = 0;
+      for (const x of item) sum += this.actualValue(walk, node, info, x);
+      return sum;
+    }
+    if (node.selectionSet && typeof item === 'object') {
+      const typename = (item as Record<string, unknown>).__typename;
+      const concrete = typeof typename === 'string' ? (walk.schema.getType(typename) ?? info.named) : info.named;
+      return info.weight + this.actualSelections(walk, concrete, node.selectionSet, item as Record<string, unknown>);
+    }
+    return info.weight;
   }
 
   private weightOf(fieldKey: string, named: GraphQLNamedType): number {
