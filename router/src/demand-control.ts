@@ -35,6 +35,9 @@ interface Charge {
   limit?: { limit: number; remaining: number; resetSeconds: number; window: number };
 }
 
+/** Longest operation-name-plus-variables key an estimate is cached under. */
+const MAX_CACHED_KEY_LENGTH = 4_096;
+
 const COST_BUCKETS = [0, 1, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 50_000, 100_000];
 const DELTA_BUCKETS = [-10_000, -1_000, -100, -10, -1, 0, 1, 10, 100, 1_000, 10_000];
 
@@ -132,6 +135,8 @@ export class DemandControl {
     const hit = byVariables?.get(key);
     if (hit !== undefined) return hit;
     const estimated = this.calculator.estimate(schema, document, operation, variables);
+    // Large variables (a bulk import's document) are not kept as keys: estimating again is cheaper than holding them.
+    if (key.length > MAX_CACHED_KEY_LENGTH) return estimated;
     if (!byVariables) this.estimates.set(document, (byVariables = new Map()));
     if (byVariables.size >= 32) byVariables.delete(byVariables.keys().next().value!);
     byVariables.set(key, estimated);
