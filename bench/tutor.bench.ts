@@ -1,6 +1,12 @@
 // `npm run bench:tutor`: the platform's own latency from askTutor to the first delta at the client,
-// and delivery to 1,000 concurrent subscribers on one router process — every service a separate
+// and delivery to 10,000 concurrent subscribers on one router process — every service a separate
 // production process, the language model a local stub (instant for the latency part).
+//
+// Every subscriber is a socket of its own, as 10,000 students' browsers would be. They all sign in
+// as the bench's one admin from one address, so the per-user and per-address socket caps are raised
+// for the bench (WS_MAX_SOCKETS_PER_USER, WS_MAX_SOCKETS_PER_IP), and the per-user cost budget
+// (RATE_LIMIT_USER_COST) that 10,000 users would each have. Every subscriber must receive every
+// event of its answer (seq 1, 2, … to the final one) in order: the bench exits non-zero otherwise.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@ai-teacher/shared';
@@ -10,9 +16,15 @@ import { LlmStub } from '../test/support/llm-stub.ts';
 import { startBenchStackAsAdmin, uploadBook, waitIngested } from './lib.ts';
 
 const LATENCY_QUESTIONS = Number(process.env.BENCH_QUESTIONS ?? 50);
-const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1000);
+const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 10_000);
 const ANSWERS = Number(process.env.BENCH_ANSWERS ?? 20);
 const STREAM = `subscription($m: ID!) { tutorAnswer(messageId: $m) { seq done message { status answer { citations { book { title } } } } } }`;
+/**
+ * What the many subscribers stream: the deltas a chat view shows, all from the tutor subgraph (the
+ * router shapes each event without a further fetch). BENCH_FANOUT_QUERY=federated streams STREAM
+ * instead (book titles from the academic subgraph: the rest of the plan runs for every event).
+ */
+const FANOUT = process.env.BENCH_FANOUT_QUERY === 'federated' ? STREAM : `subscription($m: ID!) { tutorAnswer(messageId: $m) { seq delta done message { status content } } }`;
 
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
@@ -24,7 +36,14 @@ async function routerMemory(metricsUrl: string): Promise<{ rss: number; heap: nu
 
 const llm = new LlmStub({ keepRequests: false });
 await llm.start();
-const { stack, token, run } = await startBenchStackAsAdmin({ LLM_BASE_URL: llm.url, TUTOR_MAX_CONCURRENT_PER_USER: '100000' });
+const caps = String(SUBSCRIBERS + 100);
+const { stack, token, run } = await startBenchStackAsAdmin({
+  LLM_BASE_URL: llm.url,
+  TUTOR_MAX_CONCURRENT_PER_USER: '100000',
+  WS_MAX_SOCKETS_PER_USER: caps,
+  WS_MAX_SOCKETS_PER_IP: caps,
+  RATE_LIMIT_USER_COST: '0',
+});
 const sockets: Client[] = [];
 try {
   await run(`mutation($d: String!) { importAcademicData(format: CSV, document: $d) { applied } }`, { d: 'faculty,department,semester,course_code,course_title\nScience,CS,Fall,PY1,Python' });
@@ -64,44 +83,87 @@ try {
     }
   }
 
-  // 2. 1,000 subscribers on one router, ANSWERS answers streaming at once (the model paced at
-  // 25 ms per chunk, so that most events are delivered live).
+  // 2. SUBSCRIBERS subscribers on one router (a socket each), ANSWERS answers streaming at once
+  // (the model paced at 25 ms per chunk, so that most events are delivered live).
   llm.chunkDelayMs = 25;
-  const before = await routerMemory(`http://127.0.0.1:${stack.ports.routerMetrics}/metrics`);
-  const clients = Array.from({ length: SUBSCRIBERS }, () => socket());
-  await new Promise((r) => setTimeout(r, 1000)); // sockets connect
-  const ids = await Promise.all(Array.from({ length: ANSWERS }, (_, i) => ask(`How do for loops and while loops differ? (${i})`)));
+  const metricsUrl = `http://127.0.0.1:${stack.ports.routerMetrics}/metrics`;
+  const before = await routerMemory(metricsUrl);
   let peak = before;
-  const sampler = setInterval(() => void routerMemory(`http://127.0.0.1:${stack.ports.routerMetrics}/metrics`).then((m) => (peak = m.rss > peak.rss ? m : peak)), 100);
+  const sampler = setInterval(() => void routerMemory(metricsUrl).then((m) => (peak = m.rss > peak.rss ? m : peak), () => undefined), 100);
+  // Sockets connect 200 at a time (each is a token check and two socket-cap leases in Redis).
+  const clients: Client[] = [];
+  const connectStarted = performance.now();
+  for (let i = 0; i < SUBSCRIBERS; i += 200) {
+    const batch = Array.from({ length: Math.min(200, SUBSCRIBERS - i) }, () => socket());
+    await Promise.all(batch.map((c) => new Promise<void>((resolve, reject) => {
+      c.on('connected', () => resolve());
+      c.on('closed', (e) => reject(new Error(`socket closed before it connected: ${(e as { code?: number; reason?: string }).code} ${(e as { reason?: string }).reason ?? ''}`)));
+    })));
+    clients.push(...batch);
+  }
+  const connectSeconds = (performance.now() - connectStarted) / 1000;
+  const connected = await routerMemory(metricsUrl);
+  const ids = await Promise.all(Array.from({ length: ANSWERS }, (_, i) => ask(`How do for loops and while loops differ? (${i})`)));
   let events = 0;
   let failed = 0;
+  let outOfOrder = 0;
+  /** Each subscriber's last seq and how many events it received. */
+  const lastSeq = new Array<number>(clients.length).fill(0);
+  const received = new Array<number>(clients.length).fill(0);
   const t0 = performance.now();
   await Promise.all(
     clients.map(async (c, i) => {
-      for await (const r of c.iterate<{ tutorAnswer: { done: boolean; message: { status: string } | null } }>({ query: STREAM, variables: { m: ids[i % ids.length] } })) {
-        if (r.errors) {
-          failed++;
-          break;
+      try {
+        for await (const r of c.iterate<{ tutorAnswer: { seq: number; done: boolean; message: { status: string } | null } }>({ query: FANOUT, variables: { m: ids[i % ids.length] } })) {
+          if (r.errors) {
+            if (!failed++) console.error(`subscriber ${i}: ${JSON.stringify(r.errors)}`);
+            return;
+          }
+          events++;
+          received[i]!++;
+          const { seq, done, message } = r.data!.tutorAnswer;
+          if (seq !== lastSeq[i]! + 1) outOfOrder++;
+          lastSeq[i] = seq;
+          if (done) {
+            if (message?.status !== 'COMPLETE') failed++;
+            return;
+          }
         }
-        events++;
-        if (r.data!.tutorAnswer.done) {
-          if (r.data!.tutorAnswer.message?.status !== 'COMPLETE') failed++;
-          break;
-        }
+        failed++; // completed without the final event
+      } catch (err) {
+        if (!failed++) console.error(`subscriber ${i}: ${err instanceof Error ? err.message : JSON.stringify(err)}`);
       }
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(sampler);
-  const after = await routerMemory(`http://127.0.0.1:${stack.ports.routerMetrics}/metrics`);
+  const after = await routerMemory(metricsUrl);
+  // Every answer's events as stored (a fresh subscription replays them all): what each subscriber should have had.
+  const checker = socket();
+  const totals = await Promise.all(
+    ids.map(async (m) => {
+      let n = 0;
+      for await (const r of checker.iterate<{ tutorAnswer: { seq: number; done: boolean } }>({ query: FANOUT, variables: { m } })) {
+        if (r.errors) throw new Error(JSON.stringify(r.errors));
+        n++;
+        if (r.data!.tutorAnswer.seq !== n) throw new Error(`answer ${m}: seq ${r.data!.tutorAnswer.seq} as event ${n}`);
+        if (r.data!.tutorAnswer.done) break;
+      }
+      return n;
+    }),
+  );
+  const expectedEvents = clients.reduce((sum, _, i) => sum + totals[i % ids.length]!, 0);
+  // Lost: events of its answer a subscriber never received (skipped, or after its subscription failed).
+  const lost = clients.reduce((sum, _, i) => sum + Math.max(0, totals[i % ids.length]! - received[i]!), 0);
   const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
 
   console.log(`\nTutor streaming — every service a separate process, NODE_ENV=production, ${process.version}, stub model\n`);
   console.log(`askTutor → first delta at the client (${first.length} questions, one at a time, instant model):`);
   console.log(`  p50 ${percentile(first, 50).toFixed(1)} ms   p95 ${percentile(first, 95).toFixed(1)} ms   (→ last event: p50 ${percentile(done, 50).toFixed(1)} ms, p95 ${percentile(done, 95).toFixed(1)} ms)`);
-  console.log(`\n${SUBSCRIBERS} concurrent subscribers (one socket each) on one router, ${ANSWERS} answers streaming at once:`);
-  console.log(`  ${events} events delivered in ${seconds.toFixed(1)} s = ${(events / seconds).toFixed(0)} events/s; failed subscriptions: ${failed}`);
-  console.log(`  router memory: RSS ${mb(before.rss)} before, ${mb(peak.rss)} peak, ${mb(after.rss)} after (heap used ${mb(before.heap)} → ${mb(after.heap)})\n`);
+  console.log(`\n${SUBSCRIBERS} concurrent subscribers (one socket each, connected in ${connectSeconds.toFixed(1)} s) on one router, ${ANSWERS} answers streaming at once:`);
+  console.log(`  ${events} of ${expectedEvents} events delivered in ${seconds.toFixed(1)} s = ${(events / seconds).toFixed(0)} events/s; failed subscriptions: ${failed}; lost events: ${lost}; out of order: ${outOfOrder}`);
+  console.log(`  router memory: RSS ${mb(before.rss)} before, ${mb(connected.rss)} with every socket open, ${mb(peak.rss)} peak, ${mb(after.rss)} after (heap used ${mb(before.heap)} → ${mb(connected.heap)} → ${mb(after.heap)})\n`);
+  if (failed || lost || outOfOrder) process.exitCode = 1;
 } finally {
   await Promise.all(sockets.map((s) => s.dispose()));
   await stack.stop();
