@@ -1,4 +1,4 @@
-import { accessTokenRevoked, type Identity, isRole, type Redis } from '@ai-teacher/shared';
+import { accessTokenRevoked, type Identity, isRole, type Redis } from '@ai-teacher/shared/core';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 
 /** Only asymmetric algorithms: a token signed with `none` or an HMAC key is refused outright. */

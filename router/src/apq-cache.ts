@@ -7,7 +7,7 @@
 // ioredis client rather than with @apollo/utils.keyvadapter + keyv + @keyv/redis: those three
 // packages would open a second Redis connection through another client library (node-redis), with
 // its own prefix, timeouts and reconnection settings to keep in line with `createRedis`.
-import { type Logger, type Redis, RedisByteBudget } from '@ai-teacher/shared';
+import { type Logger, type Redis, RedisByteBudget } from '@ai-teacher/shared/core';
 import type { KeyValueCache, KeyValueCacheSetOptions } from '@apollo/utils.keyvaluecache';
 
 /**

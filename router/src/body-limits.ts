@@ -7,7 +7,7 @@
 // before a byte of the body is read — so an anonymous caller can never make the router buffer and
 // parse megabytes. Over a limit: HTTP 413 with a GraphQL-shaped error naming the limit, at once
 // when Content-Length says so, and the connection is closed rather than the rest read.
-import type { Identity, Logger } from '@ai-teacher/shared';
+import type { Identity, Logger } from '@ai-teacher/shared/core';
 import type { NextFunction, Request, Response } from 'express';
 import { type DocumentNode, Kind, parse } from 'graphql';
 import { bearerToken, InvalidTokenError, KeysUnavailableError, RevocationUnavailableError, RevokedTokenError } from './access-token.ts';

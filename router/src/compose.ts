@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { composeServices } from '@apollo/composition';
-import { readSupergraphConfig, repoRoot } from '@ai-teacher/shared';
+import { readSupergraphConfig, repoRoot } from '@ai-teacher/shared/core';
 import { parse as parseGraphQL } from 'graphql';
 
 export { readSupergraphConfig };

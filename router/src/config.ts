@@ -1,4 +1,4 @@
-import { baseSchema, httpSchema, identitySchema, jwtSchema, redisSchema, zc } from '@ai-teacher/shared';
+import { baseSchema, httpSchema, identitySchema, jwtSchema, redisSchema, zc } from '@ai-teacher/shared/core';
 import { z } from 'zod';
 
 /** "256kb", "10mb", "1gb" (1 kb = 1024 bytes, as Express writes limits) or a number of bytes → bytes. */
@@ -96,6 +96,8 @@ export const routerConfigSchema = baseSchema
     /** Idle keep-alive connections to each subgraph are kept this long. */
     SUBGRAPH_KEEPALIVE_MS: z.coerce.number().int().positive().default(30_000),
     SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+    /** Identical query fetches in flight (same subgraph, body and identity) sent once, the answer shared. */
+    SUBGRAPH_DEDUPE: zc.bool.default(true),
     /** Open subscriptions one WebSocket may hold; more are RATE_LIMITED. */
     WS_MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().positive().default(50),
     /** Largest WebSocket message accepted; a larger one closes the socket. */

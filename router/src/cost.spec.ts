@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { Supergraph } from '@apollo/federation-internals';
-import { repoRoot } from '@ai-teacher/shared';
+import { repoRoot } from '@ai-teacher/shared/core';
 import { buildSchema, type DocumentNode, type GraphQLSchema, Kind, type OperationDefinitionNode, parse } from 'graphql';
 import { CostCalculator, CostDirectives, CostEstimateError } from './cost.ts';
 

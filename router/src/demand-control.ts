@@ -3,7 +3,7 @@
 // replica: per user, anonymous callers per address), with tighter limits for the sign-in mutations.
 // Estimated and actual cost, and every refusal, are recorded on the router's metrics.
 import { type ApolloServerPlugin, type GraphQLRequestContext, type GraphQLRequestContextDidResolveOperation, HeaderMap } from '@apollo/server';
-import { addressKey, LabelBudget, type Logger, type Redis } from '@ai-teacher/shared';
+import { addressKey, LabelBudget, type Logger, type Redis } from '@ai-teacher/shared/core';
 import { type DocumentNode, type ExecutionArgs, GraphQLError, type GraphQLSchema, Kind, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';

@@ -1,4 +1,4 @@
-import { runService } from '@ai-teacher/shared';
+import { runService } from '@ai-teacher/shared/core';
 import { startRouter } from './router.ts';
 
 await runService('router', () => startRouter());

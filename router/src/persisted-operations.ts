@@ -16,7 +16,7 @@
 // coded error: Apollo Server's own answer to those carries no code and would be masked as INTERNAL.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Logger } from '@ai-teacher/shared';
+import type { Logger } from '@ai-teacher/shared/core';
 import type { NextFunction, Request, Response } from 'express';
 import { GraphQLError, parse, stripIgnoredCharacters } from 'graphql';
 import { z } from 'zod';

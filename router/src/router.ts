@@ -37,9 +37,9 @@ import {
   serverSpans,
   SpanKind,
   subgraphUrlOverrides,
-} from '@ai-teacher/shared';
+} from '@ai-teacher/shared/core';
 import cors from 'cors';
-import { type ExecutionArgs, GraphQLError, type GraphQLSchema } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, GraphQLError, type GraphQLSchema, Kind, OperationTypeNode } from 'graphql';
 import { decodeJwt } from 'jose';
 import { Counter, Gauge } from 'prom-client';
 import { Agent, type Dispatcher } from 'undici';
@@ -54,7 +54,7 @@ import { RedisApqCache } from './apq-cache.ts';
 import { importGate, importOnly, jsonBody } from './body-limits.ts';
 import { PersistedOperations } from './persisted-operations.ts';
 import { findUploads, forwardUpload, type UploadForwarding } from './upload-forwarding.ts';
-import { sendSubgraphRequest } from './subgraph-transport.ts';
+import { SubgraphFetcher } from './subgraph-transport.ts';
 import { SubgraphFetchMetrics } from './subgraph-metrics.ts';
 
 export interface RouterContext {
@@ -83,10 +83,12 @@ class IdentityForwardingDataSource extends RemoteGraphQLDataSource<RouterContext
   declare subgraph: string;
   declare uploadForwarding: UploadForwarding;
   declare fetchMetrics: SubgraphFetchMetrics;
-  declare dispatcher: Dispatcher;
+  declare subgraphFetcher: SubgraphFetcher;
+  /** Identical query fetches in flight for the same identity are sent once (SUBGRAPH_DEDUPE). */
+  declare dedupe: boolean;
 
   override process(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {
-    // One CLIENT span per subgraph fetch (`subgraph <name>`); willSendRequest sends its context on as `traceparent`.
+    // One CLIENT span per subgraph fetch (`subgraph <name>`); its context goes on as `traceparent`.
     const attributes = { [SERVICE_ATTRIBUTE]: 'router', 'subgraph.name': this.subgraph, ...(options.request.operationName ? { 'graphql.operation.name': options.request.operationName } : {}) };
     return inSpan(`subgraph ${this.subgraph}`, { kind: SpanKind.CLIENT, attributes }, () => this.fetchMetrics.time(this.subgraph, () => this.send(options)));
   }
@@ -95,7 +97,7 @@ class IdentityForwardingDataSource extends RemoteGraphQLDataSource<RouterContext
     // Only a multipart client request can carry files (graphql-upload's Upload objects): other
     // fetches skip walking their variables, which for entity fetches hold every representation.
     const uploads = options.context.hasUploads ? findUploads(options.request.variables) : [];
-    if (!uploads.length) return super.process(options);
+    if (!uploads.length) return this.sendJson(options);
     // Files go on as a multipart request, streamed as they arrive (upload-forwarding.ts); identity
     // headers are added exactly as for JSON.
     const http = options.request.http ?? { method: 'POST', url: this.url, headers: new Headers() };
@@ -104,26 +106,74 @@ class IdentityForwardingDataSource extends RemoteGraphQLDataSource<RouterContext
     return forwardUpload(this.url!, options.request, http.headers as unknown as Iterable<[string, string]>, uploads, this.uploadForwarding);
   }
 
-  /** JSON fetches on undici's `request` (subgraph-transport.ts); errors take the data source's own path. */
-  async sendJson(request: GatewayGraphQLRequest): Promise<GatewayGraphQLResponse> {
-    const result = await sendSubgraphRequest(this.dispatcher, request);
+  /**
+   * A JSON fetch: what RemoteGraphQLDataSource.process() does for it (headers, POST, error path,
+   * `respond` for cache hints and hooks), with the headers kept as a plain object and sent on
+   * undici's `request` (subgraph-transport.ts). process() would build a node-fetch Headers, copy the
+   * request twice and a node-fetch Request per fetch, which at 16 fetches per client request was
+   * a measurable share of the router's CPU.
+   */
+  private async sendJson(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {
+    const { request, context } = options;
+    const query = request.query;
+    if (!query) throw new Error('Missing query');
+    const headers = () => {
+      const out: Record<string, string> = {};
+      if (request.http?.headers) for (const [name, value] of request.http.headers as unknown as Iterable<[string, string]>) out[name.toLowerCase()] = value;
+      out['content-type'] = 'application/json';
+      Object.assign(out, this.identityHeaders(context, query));
+      injectTraceHeaders((name, value) => (out[name] = value));
+      return out;
+    };
+    const { http: _http, ...payload } = request;
+    // Shared only between fetches made for the same user and role (or both anonymous): a subgraph
+    // answers a query from the identity it is given, so theirs would be the same answer.
+    const share = this.dedupe && isQuery('document' in options ? options.document : undefined, query) ? { subgraph: this.subgraph, key: identityKey(context) } : undefined;
+    const result = await this.subgraphFetcher.send(this.url!, headers, payload, share);
     if (!result.body) throw await this.errorFromResponse(result.response as unknown as Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]);
-    return { ...result.body, http: result.response as unknown as GatewayGraphQLResponse['http'] };
+    const response = result.body;
+    response.http = result.response as unknown as GatewayGraphQLResponse['http'];
+    const incoming = 'incomingRequestContext' in options ? options : undefined;
+    const cachePolicy = incoming?.incomingRequestContext.overallCachePolicy;
+    // `respond` is declared private in the typings (an ordinary method in the JavaScript).
+    return (this as unknown as RespondingDataSource).respond({
+      response,
+      request,
+      context,
+      overallCachePolicy: this.honorSubgraphCacheControlHeader && cachePolicy && 'restrict' in cachePolicy ? cachePolicy : null,
+      pathInIncomingRequest: incoming?.pathInIncomingRequest,
+    });
+  }
+
+  /** The signed identity headers for one fetch of `query` (none for the gateway's own calls). */
+  private identityHeaders(from: RouterContext | Record<string, unknown>, query: string): Record<string, string> {
+    if (!('requestId' in from) || !from.requestId) return {}; // gateway-internal calls carry no identity (health checks)
+    const context = from as RouterContext;
+    return this.signer.headers({ identity: context.identity, requestId: context.requestId, clientIp: context.clientIp }, { subgraph: this.subgraph, query });
   }
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>): Promise<void> {
-    if (!('requestId' in context) || !context.requestId) return; // gateway-internal calls carry no identity
-    const headers = this.signer.headers({ identity: context.identity, requestId: context.requestId, clientIp: context.clientIp }, { subgraph: this.subgraph, query: request.query ?? '' });
-    for (const [name, value] of Object.entries(headers)) request.http?.headers.set(name, value);
+    for (const [name, value] of Object.entries(this.identityHeaders(context, request.query ?? ''))) request.http?.headers.set(name, value);
     // W3C trace context (unsigned: it names a trace, it proves nothing).
     injectTraceHeaders((name, value) => request.http?.headers.set(name, value));
   }
 }
 
-// RemoteGraphQLDataSource.process() sends through `sendRequest`, which its typings declare private
-// (it is an ordinary method in the JavaScript): replaced on the prototype so the subclass's
-// undici path is used, everything else of process() (headers, willSendRequest, respond) unchanged.
-Object.assign(IdentityForwardingDataSource.prototype, { sendRequest: IdentityForwardingDataSource.prototype.sendJson });
+/** Whether a fetch is a query (never a mutation or subscription), from its document or else its text. */
+function isQuery(document: DocumentNode | undefined, query: string): boolean {
+  const operation = document?.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
+  if (operation) return operation.operation === OperationTypeNode.QUERY;
+  return /^\s*(query\b|\{)/.test(query);
+}
+
+function identityKey(context: RouterContext | Record<string, unknown>): string {
+  const identity = (context as RouterContext).identity;
+  return identity ? `${identity.userId}:${identity.role}` : 'anonymous';
+}
+
+interface RespondingDataSource {
+  respond(args: { response: GatewayGraphQLResponse; request: GatewayGraphQLRequest; context: unknown; overallCachePolicy: unknown; pathInIncomingRequest: unknown }): Promise<GatewayGraphQLResponse>;
+}
 
 /** Each subgraph's routing URL from the supergraph's join__graph enum, with SUBGRAPH_URL_* overrides. */
 function supergraphRoutingUrls(supergraphSdl: string, overrides: Record<string, string>): Record<string, string> {
@@ -156,12 +206,15 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
   // One keep-alive pool per router process for all subgraph calls.
   const agent = new Agent({ keepAliveTimeout: config.SUBGRAPH_KEEPALIVE_MS, connections: 256, headersTimeout: config.SUBGRAPH_TIMEOUT_MS, bodyTimeout: config.SUBGRAPH_TIMEOUT_MS });
 
+  const sharedFetches = new Counter({ name: 'subgraph_fetches_shared_total', help: 'Subgraph query fetches not sent because an identical one (same subgraph, query, variables and identity) was in flight', labelNames: ['subgraph'], registers: [metrics.registry] });
+  const fetcher = new SubgraphFetcher(agent, (subgraph) => sharedFetches.inc({ subgraph }));
   const buildService = ({ name, url }: { name: string; url?: string }) => {
     const source = new IdentityForwardingDataSource({ url: urlOverrides[name] ?? url });
     source.signer = signer;
     source.subgraph = name;
     source.fetchMetrics = fetchMetrics;
-    source.dispatcher = agent;
+    source.subgraphFetcher = fetcher;
+    source.dedupe = config.SUBGRAPH_DEDUPE;
     source.uploadForwarding = { dispatcher: agent, maxBytes: config.UPLOAD_MAX_BYTES, responseTimeoutMs: config.SUBGRAPH_TIMEOUT_MS };
     return source;
   };

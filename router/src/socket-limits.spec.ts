@@ -2,7 +2,7 @@
 // that dies without releasing stops holding its slots once its leases run out.
 import type { IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createLogger, createRedis, type Redis } from '@ai-teacher/shared';
+import { createLogger, createRedis, type Redis } from '@ai-teacher/shared/core';
 import { createTestRedis, type TestRedis } from '@ai-teacher/shared/testing';
 import { clientAddress, SocketSlots } from './socket-limits.ts';
 

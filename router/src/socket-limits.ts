@@ -13,7 +13,7 @@
 // disconnect every student; the per-socket limits and the edge's per-IP limit still hold.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { Logger, Redis } from '@ai-teacher/shared';
+import type { Logger, Redis } from '@ai-teacher/shared/core';
 
 /** How long a lease lives without renewal: a crashed replica's sockets stop counting after this. */
 export const LEASE_MS = 60_000;

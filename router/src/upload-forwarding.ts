@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { FileUpload } from '@ai-teacher/shared';
+import type { FileUpload } from '@ai-teacher/shared/core';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { GraphQLError } from 'graphql';
 import Upload from 'graphql-upload/Upload.mjs';

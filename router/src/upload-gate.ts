@@ -2,7 +2,7 @@
 // caller must present a valid TEACHER or ADMIN access token, and may have only a few uploads in
 // flight at once (counted in Redis, so across router replicas). Anything else is answered at once
 // with the connection closed, so an anonymous client cannot make the router read 100 MB.
-import type { Identity, Redis } from '@ai-teacher/shared';
+import type { Identity, Redis } from '@ai-teacher/shared/core';
 import type { NextFunction, Request, Response } from 'express';
 import { bearerToken, InvalidTokenError, RevokedTokenError } from './access-token.ts';
 
