@@ -24,6 +24,8 @@ COPY subgraphs/tutor/package.json subgraphs/tutor/
 COPY subgraphs/retrieval/package.json subgraphs/retrieval/
 COPY subgraphs/exam/package.json subgraphs/exam/
 COPY subgraphs/notification/package.json subgraphs/notification/
+# Fixes to installed packages that npm ci applies (postinstall: patch-package), e.g. @apollo/gateway's.
+COPY patches/ patches/
 
 # --- build: with the dev tools, refuse stale schema-derived code and compose the supergraph -------
 FROM base AS build

@@ -55,6 +55,17 @@ describe('Dockerfile', () => {
     for (const m of manifests) expect(dockerfile).toContain(`COPY ${m} `);
   });
 
+  it('has the package patches in place before the runtime stage installs (npm ci applies them: postinstall)', () => {
+    const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string>; dependencies: Record<string, string> };
+    expect(pkg.scripts.postinstall).toBe('patch-package');
+    expect(pkg.dependencies['patch-package']).toBeDefined(); // not a dev dependency: the runtime stage omits those
+    expect(readdirSync(join(repoRoot, 'patches')).length).toBeGreaterThan(0);
+    const base = stages.find((s) => s.name === 'base')!;
+    expect(base.text).toMatch(/^COPY patches\/ patches\/$/m);
+    expect(runtime.text).toMatch(/COPY --from=base \/app \.\//);
+    expect(runtime.text.indexOf('COPY --from=base')).toBeLessThan(runtime.text.indexOf('npm ci'));
+  });
+
   it('creates the data directories the volumes mount, owned by node', () => {
     const compose = parse(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
       services: Record<string, { environment?: Record<string, string> }>;
