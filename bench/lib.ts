@@ -61,7 +61,10 @@ export async function startBenchStack(extraEnv: Record<string, string> = {}): Pr
   const profileDir = process.env.BENCH_CPU_PROF_DIR ?? join(repoRoot, '.data', 'profiles');
   const run = (entry: string, env: Record<string, string>) => {
     const prof = profiled && entry.includes(`${profiled}/src/`) ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-    procs.push(spawn(process.execPath, [...prof, join(repoRoot, entry)], { env: { ...common, ...env }, stdio: ['ignore', 'ignore', 'inherit'] }));
+    // BENCH_ROUTER_NODE_FLAGS: extra Node flags for the router process only (e.g. heap sizing).
+    if (entry.startsWith('router/') && process.env.BENCH_ROUTER_NODE_FLAGS) prof.push(...process.env.BENCH_ROUTER_NODE_FLAGS.split(/\s+/).filter(Boolean));
+    // BENCH_LOGS=1: the services' logs (stdout, LOG_LEVEL warn) show in the bench's output.
+    procs.push(spawn(process.execPath, [...prof, join(repoRoot, entry)], { env: { ...common, ...env }, stdio: ['ignore', process.env.BENCH_LOGS ? 'inherit' : 'ignore', 'inherit'] }));
   };
   const stop = async () => {
     for (const p of procs) p.kill('SIGTERM');

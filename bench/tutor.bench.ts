@@ -17,26 +17,39 @@ import { startBenchStackAsAdmin, uploadBook, waitIngested } from './lib.ts';
 
 const LATENCY_QUESTIONS = Number(process.env.BENCH_QUESTIONS ?? 50);
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 10_000);
+/** Subscriptions per socket (default 1: a browser each); e.g. 4 for students whose one connection carries several. */
+const PER_SOCKET = Math.max(1, Number(process.env.BENCH_SUBSCRIPTIONS_PER_SOCKET ?? 1));
+const SOCKETS = Math.ceil(SUBSCRIBERS / PER_SOCKET);
 const ANSWERS = Number(process.env.BENCH_ANSWERS ?? 20);
 const STREAM = `subscription($m: ID!) { tutorAnswer(messageId: $m) { seq done message { status answer { citations { book { title } } } } } }`;
 /**
- * What the many subscribers stream: the deltas a chat view shows, all from the tutor subgraph (the
- * router shapes each event without a further fetch). BENCH_FANOUT_QUERY=federated streams STREAM
- * instead (book titles from the academic subgraph: the rest of the plan runs for every event).
+ * What the many subscribers stream: what a chat view needs of each event (the delta to append, and
+ * whether the answer is done), all from the tutor subgraph, so the router shapes each event without
+ * a further fetch. BENCH_FANOUT_QUERY=content also asks for the whole text so far on every event
+ * (each event then carries the answer up to it: bytes grow with the square of its length);
+ * BENCH_FANOUT_QUERY=federated streams STREAM (book titles from the academic subgraph: the rest of
+ * the plan runs for every event).
  */
-const FANOUT = process.env.BENCH_FANOUT_QUERY === 'federated' ? STREAM : `subscription($m: ID!) { tutorAnswer(messageId: $m) { seq delta done message { status content } } }`;
+const FANOUT_QUERIES: Record<string, string> = {
+  deltas: `subscription($m: ID!) { tutorAnswer(messageId: $m) { seq delta done message { status } } }`,
+  content: `subscription($m: ID!) { tutorAnswer(messageId: $m) { seq delta done message { status content } } }`,
+  federated: STREAM,
+};
+const FANOUT_NAME = process.env.BENCH_FANOUT_QUERY ?? 'deltas';
+const FANOUT = FANOUT_QUERIES[FANOUT_NAME];
+if (!FANOUT) throw new Error(`BENCH_FANOUT_QUERY must be one of ${Object.keys(FANOUT_QUERIES).join(', ')}`);
 
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
-async function routerMemory(metricsUrl: string): Promise<{ rss: number; heap: number }> {
+async function routerMemory(metricsUrl: string): Promise<{ rss: number; heap: number; upstream: number }> {
   const text = await (await fetch(metricsUrl)).text();
   const read = (name: string) => Number(text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm'))?.[1] ?? NaN);
-  return { rss: read('router_process_resident_memory_bytes') || read('process_resident_memory_bytes'), heap: read('router_nodejs_heap_size_used_bytes') || read('nodejs_heap_size_used_bytes') };
+  return { rss: read('router_process_resident_memory_bytes') || read('process_resident_memory_bytes'), heap: read('router_nodejs_heap_size_used_bytes') || read('nodejs_heap_size_used_bytes'), upstream: read('graphql_subscriptions_upstream_active') };
 }
 
 const llm = new LlmStub({ keepRequests: false });
 await llm.start();
-const caps = String(SUBSCRIBERS + 100);
+const caps = String(SOCKETS + 100);
 const { stack, token, run } = await startBenchStackAsAdmin({
   LLM_BASE_URL: llm.url,
   TUTOR_MAX_CONCURRENT_PER_USER: '100000',
@@ -89,12 +102,20 @@ try {
   const metricsUrl = `http://127.0.0.1:${stack.ports.routerMetrics}/metrics`;
   const before = await routerMemory(metricsUrl);
   let peak = before;
-  const sampler = setInterval(() => void routerMemory(metricsUrl).then((m) => (peak = m.rss > peak.rss ? m : peak), () => undefined), 100);
+  let upstreamPeak = 0;
+  const sampler = setInterval(
+    () =>
+      void routerMemory(metricsUrl).then((m) => {
+        peak = m.rss > peak.rss ? m : peak;
+        upstreamPeak = Math.max(upstreamPeak, m.upstream);
+      }, () => undefined),
+    100,
+  );
   // Sockets connect 200 at a time (each is a token check and two socket-cap leases in Redis).
   const clients: Client[] = [];
   const connectStarted = performance.now();
-  for (let i = 0; i < SUBSCRIBERS; i += 200) {
-    const batch = Array.from({ length: Math.min(200, SUBSCRIBERS - i) }, () => socket());
+  for (let i = 0; i < SOCKETS; i += 200) {
+    const batch = Array.from({ length: Math.min(200, SOCKETS - i) }, () => socket());
     await Promise.all(batch.map((c) => new Promise<void>((resolve, reject) => {
       c.on('connected', () => resolve());
       c.on('closed', (e) => reject(new Error(`socket closed before it connected: ${(e as { code?: number; reason?: string }).code} ${(e as { reason?: string }).reason ?? ''}`)));
@@ -108,11 +129,12 @@ try {
   let failed = 0;
   let outOfOrder = 0;
   /** Each subscriber's last seq and how many events it received. */
-  const lastSeq = new Array<number>(clients.length).fill(0);
-  const received = new Array<number>(clients.length).fill(0);
+  const lastSeq = new Array<number>(SUBSCRIBERS).fill(0);
+  const received = new Array<number>(SUBSCRIBERS).fill(0);
   const t0 = performance.now();
   await Promise.all(
-    clients.map(async (c, i) => {
+    Array.from({ length: SUBSCRIBERS }, async (_, i) => {
+      const c = clients[Math.floor(i / PER_SOCKET)]!;
       try {
         for await (const r of c.iterate<{ tutorAnswer: { seq: number; done: boolean; message: { status: string } | null } }>({ query: FANOUT, variables: { m: ids[i % ids.length] } })) {
           if (r.errors) {
@@ -152,16 +174,17 @@ try {
       return n;
     }),
   );
-  const expectedEvents = clients.reduce((sum, _, i) => sum + totals[i % ids.length]!, 0);
+  const expectedEvents = received.reduce((sum, _, i) => sum + totals[i % ids.length]!, 0);
   // Lost: events of its answer a subscriber never received (skipped, or after its subscription failed).
-  const lost = clients.reduce((sum, _, i) => sum + Math.max(0, totals[i % ids.length]! - received[i]!), 0);
+  const lost = received.reduce((sum, n, i) => sum + Math.max(0, totals[i % ids.length]! - n), 0);
   const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
 
   console.log(`\nTutor streaming — every service a separate process, NODE_ENV=production, ${process.version}, stub model\n`);
   console.log(`askTutor → first delta at the client (${first.length} questions, one at a time, instant model):`);
   console.log(`  p50 ${percentile(first, 50).toFixed(1)} ms   p95 ${percentile(first, 95).toFixed(1)} ms   (→ last event: p50 ${percentile(done, 50).toFixed(1)} ms, p95 ${percentile(done, 95).toFixed(1)} ms)`);
-  console.log(`\n${SUBSCRIBERS} concurrent subscribers (one socket each, connected in ${connectSeconds.toFixed(1)} s) on one router, ${ANSWERS} answers streaming at once:`);
+  console.log(`\n${SUBSCRIBERS} concurrent subscriptions (${PER_SOCKET === 1 ? 'one socket each' : `${PER_SOCKET} per socket, ${SOCKETS} sockets`}, connected in ${connectSeconds.toFixed(1)} s) on one router, ${ANSWERS} answers streaming at once, query "${FANOUT_NAME}":`);
   console.log(`  ${events} of ${expectedEvents} events delivered in ${seconds.toFixed(1)} s = ${(events / seconds).toFixed(0)} events/s; failed subscriptions: ${failed}; lost events: ${lost}; out of order: ${outOfOrder}`);
+  console.log(`  subgraph subscriptions behind them (identical ones opened together share one): at most ${upstreamPeak} open at once`);
   console.log(`  router memory: RSS ${mb(before.rss)} before, ${mb(connected.rss)} with every socket open, ${mb(peak.rss)} peak, ${mb(after.rss)} after (heap used ${mb(before.heap)} → ${mb(connected.heap)} → ${mb(after.heap)})\n`);
   if (failed || lost || outOfOrder) process.exitCode = 1;
 } finally {

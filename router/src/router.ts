@@ -42,7 +42,7 @@ import cors from 'cors';
 import { type DocumentNode, type ExecutionArgs, GraphQLError, type GraphQLSchema, Kind, OperationTypeNode } from 'graphql';
 import { decodeJwt } from 'jose';
 import { Counter, Gauge } from 'prom-client';
-import { Agent, type Dispatcher } from 'undici';
+import { Agent } from 'undici';
 import { type ClientLabels, DemandControl } from './demand-control.ts';
 import { operationLimits } from './limits.ts';
 import { AccessTokenVerifier, bearerToken, InvalidTokenError, KeysUnavailableError, RevocationUnavailableError, RevokedTokenError } from './access-token.ts';
@@ -278,6 +278,7 @@ export async function startRouter(env: Env = {}): Promise<RunningRouter> {
     ...(protect ? { admit: (schema: GraphQLSchema, args: ExecutionArgs, client: ClientLabels) => demandControl.admitSubscription(schema, args, client) } : {}),
   });
   new Gauge({ name: 'graphql_subscriptions_active', help: 'Open client subscriptions on this router', registers: [metrics.registry], collect() { this.set(subscriptions.active()); } });
+  new Gauge({ name: 'graphql_subscriptions_upstream_active', help: 'Open subgraph subscriptions serving them (identical client subscriptions share one)', registers: [metrics.registry], collect() { this.set(subscriptions.upstream()); } });
 
   const server = new ApolloServer<RouterContext>({
     gateway,

@@ -11,6 +11,7 @@ import { repoRoot, type RunningSubgraph } from '@ai-teacher/shared';
 import { errorCode } from '@ai-teacher/shared/testing';
 import { startTutorSubgraph } from '@ai-teacher/tutor';
 import type { Client } from 'graphql-ws';
+import { waitFor } from '../support/assertions.ts';
 import { collect, uploadBook, userWithRole, waitForIngestion, wsClient } from '../support/course.ts';
 import { LlmStub, passageOf } from '../support/llm-stub.ts';
 import { ADMIN, login, startRouterWithTutor, startStack, type Session, type Stack } from '../support/stack.ts';
@@ -129,6 +130,26 @@ describe('answers from a language model', () => {
     const events = await answer(await ask('Who painted the Mona Lisa?'));
     expect(events.at(-1)!.message.answer).toMatchObject({ grounded: false, generator: 'LLM', citations: [] });
     expect(llm.requests.length).toBe(before);
+  });
+});
+
+describe('many subscribers', () => {
+  it('several subscribers of one answer on one router share one tutor subscription, and each receives every event', async () => {
+    const release = llm.hold(); // the answer waits for its first word until everyone listens
+    const id = await ask('What are atoms made of? Tell all my devices.');
+    const metric = async (name: string) => Number((await (await fetch(stack.router.metricsUrl)).text()).match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm'))?.[1] ?? NaN);
+    const baseline = await metric('graphql_subscriptions_active');
+    const followers = Array.from({ length: 4 }, () => answer(id));
+    await waitFor('4 subscriptions open on the router', async () => (await metric('graphql_subscriptions_active')) >= baseline + 4);
+    expect(await metric('graphql_subscriptions_upstream_active')).toBe(1);
+    release();
+    const streams = await Promise.all(followers);
+    for (const events of streams) expect(events).toEqual(streams[0]);
+    expect(streams[0]!.map((e) => e.seq)).toEqual(streams[0]!.map((_, i) => i + 1));
+    expect(streams[0]!.at(-1)!.message.status).toBe('COMPLETE');
+    await waitFor('the shared tutor subscription closed', async () => (await metric('graphql_subscriptions_upstream_active')) === 0);
+    // A subscriber arriving after the answer began has its own subscription (the tutor replays what it missed).
+    expect(await answer(id)).toEqual(streams[0]);
   });
 });
 

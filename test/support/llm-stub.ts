@@ -20,6 +20,7 @@ export class LlmStub {
   private server: Server | undefined;
   chunkDelayMs: number;
   private readonly keepRequests: boolean;
+  private held: Promise<void> | null = null;
   url = '';
 
   /** `chunkDelayMs`: pause between chunks for every answer (benchmarks pace answers with it). */
@@ -48,6 +49,7 @@ export class LlmStub {
       const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
         `data: ${JSON.stringify({ id: 'chatcmpl-stub', object: 'chat.completion.chunk', created: 0, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
       res.write(chunk({ role: 'assistant', content: '' }));
+      if (this.held) await this.held;
       for (const [i, piece] of pieces.entries()) {
         if (question.includes('FAIL_MIDSTREAM') && i === 3) {
           await new Promise((r) => setTimeout(r, 50)); // let the first chunks reach the client
@@ -63,6 +65,16 @@ export class LlmStub {
     this.server.listen(0, '127.0.0.1');
     await once(this.server, 'listening');
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1`;
+  }
+
+  /** Answers wait before their first word until the returned function is called. */
+  hold(): () => void {
+    let release!: () => void;
+    this.held = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+      this.held = null;
+      release();
+    };
   }
 
   async stop(): Promise<void> {

@@ -7,6 +7,9 @@ import { type ForwardedIdentity, IdentityProofError, type IdentitySigner } from 
 import type { Logger } from '../logger.ts';
 import { verifyForwardedExtension } from './identity-middleware.ts';
 
+const CONNECTION_INIT_WAIT_MS = 15_000;
+const KEEPALIVE_MS = 30_000;
+
 export interface SubscriptionServer {
   /** Closes every socket, then waits (up to `timeoutMs`) for their streams' clean-up. */
   close(timeoutMs: number): Promise<void>;
@@ -33,6 +36,10 @@ export function startSubscriptionServer<Context>(opts: {
   const streams = new OpenStreams();
   const server = useServer(
     {
+      // Only the router connects here, once per subgraph, and lazily: its first subscription
+      // arrives in whatever burst made it connect (10,000 students opening an answer), so the
+      // handshake may wait behind that burst longer than graphql-ws's 3 s default.
+      connectionInitWaitTimeout: CONNECTION_INIT_WAIT_MS,
       schema: opts.schema,
       subscribe: async (args) => streams.track(await graphqlSubscribe(args)),
       onSubscribe: (ctx, id, payload) => {
@@ -59,6 +66,9 @@ export function startSubscriptionServer<Context>(opts: {
       onComplete: (ctx, id) => void verified.get(ctx)?.delete(id),
     },
     wss,
+    // Pings to the router; a router that has not answered one by the next is dropped. The router
+    // stops reading while its clients catch up (flow control), so this is generous.
+    KEEPALIVE_MS,
   );
   return {
     async close(timeoutMs) {
