@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Agent } from 'undici';
-import { SubgraphFetcher, sendSubgraphRequest } from './subgraph-transport.ts';
+import { SubgraphFetcher } from './subgraph-transport.ts';
 
 let server: Server;
 let url: string;
@@ -30,7 +30,7 @@ afterAll(async () => {
   await new Promise((r) => server.close(r));
 });
 
-const send = (path: string) => sendSubgraphRequest(agent, `${url}${path}`, { 'content-type': 'application/json', 'x-identity-proof': 'p' }, { query: '{ me { id } }', variables: { a: 1 } });
+const send = (path: string) => new SubgraphFetcher(agent).send(`${url}${path}`, () => ({ 'content-type': 'application/json', 'x-identity-proof': 'p' }), { query: '{ me { id } }', variables: { a: 1 } });
 
 describe('subgraph requests over undici', () => {
   it('posts the request with the headers it is given, and parses the JSON answer', async () => {

@@ -64,14 +64,6 @@ function read(url: string, raw: RawAnswer): SubgraphResult {
   return { body: body as GatewayGraphQLResponse, response };
 }
 
-/**
- * POSTs one subgraph request (`query`, `variables`, `operationName`, `extensions`) as JSON with the
- * given headers (lower-case names); the parsed body, or the response for the data source's error path.
- */
-export async function sendSubgraphRequest(dispatcher: Dispatcher, url: string, headers: Record<string, string>, payload: Omit<GatewayGraphQLRequest, 'http'>): Promise<SubgraphResult> {
-  return read(url, await post(dispatcher, url, headers, JSON.stringify(payload)));
-}
-
 function copyOf(err: unknown): Error {
   if (!(err instanceof Error)) return new Error(String(err));
   const copy = new Error(err.message, { cause: err });
