@@ -23,12 +23,25 @@ export class RevokedTokenError extends Error {
   }
 }
 
+/** Tokens whose signature check is remembered (the oldest forgotten first). */
+const VERIFIED_TOKENS_MAX = 10_000;
+
+interface VerifiedClaims {
+  sub: string;
+  role: Identity['role'];
+  sid: unknown;
+  ver: unknown;
+  /** Expiry, Unix seconds. */
+  exp: number;
+}
+
 /** Verifies access tokens against the auth subgraph's JWKS (fetched lazily, cached, refetched on unknown `kid`). */
 export class AccessTokenVerifier {
   private readonly keys: JWTVerifyGetKey;
   private readonly issuer: string;
   private readonly audience: string;
   private readonly redis: Redis | undefined;
+  private readonly verified = new Map<string, VerifiedClaims>();
 
   /** `redis`: where auth writes revocations (same REDIS_URL and REDIS_KEY_PREFIX). */
   constructor(opts: { jwksUrl: string; issuer: string; audience: string; keys?: JWTVerifyGetKey; redis?: Redis }) {
@@ -39,6 +52,38 @@ export class AccessTokenVerifier {
   }
 
   async verify(token: string): Promise<Identity> {
+    const payload = await this.verifiedClaims(token);
+    if (this.redis) {
+      let revoked: Awaited<ReturnType<typeof accessTokenRevoked>>;
+      try {
+        revoked = await accessTokenRevoked(this.redis, { sub: payload.sub, sid: payload.sid, ver: payload.ver });
+      } catch {
+        throw new RevocationUnavailableError('revocation list unavailable');
+      }
+      if (revoked) throw new RevokedTokenError(revoked);
+    }
+    return { userId: payload.sub, role: payload.role };
+  }
+
+  /**
+   * The token's claims once its signature and claims are checked. A client sends the same token
+   * with every request until it expires: the outcome of checking its signature is kept (by the
+   * token's exact text, until its `exp`), since signature checks were the largest part of the
+   * router's work per request on small queries. Revocation is not kept: verify() asks Redis every time.
+   */
+  private async verifiedClaims(token: string): Promise<VerifiedClaims> {
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.exp * 1000 > Date.now()) return known;
+      this.verified.delete(token);
+    }
+    const claims = await this.checkSignature(token);
+    if (this.verified.size >= VERIFIED_TOKENS_MAX) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, claims);
+    return claims;
+  }
+
+  private async checkSignature(token: string): Promise<VerifiedClaims> {
     let payload;
     try {
       ({ payload } = await jwtVerify(token, this.keys, {
@@ -56,16 +101,7 @@ export class AccessTokenVerifier {
       throw new InvalidTokenError(err instanceof Error ? err.message : 'invalid token');
     }
     if (typeof payload.sub !== 'string' || !isRole(payload.role)) throw new InvalidTokenError('token lacks subject or role');
-    if (this.redis) {
-      let revoked: Awaited<ReturnType<typeof accessTokenRevoked>>;
-      try {
-        revoked = await accessTokenRevoked(this.redis, { sub: payload.sub, sid: payload.sid, ver: payload.ver });
-      } catch {
-        throw new RevocationUnavailableError('revocation list unavailable');
-      }
-      if (revoked) throw new RevokedTokenError(revoked);
-    }
-    return { userId: payload.sub, role: payload.role };
+    return { sub: payload.sub, role: payload.role, sid: payload.sid, ver: payload.ver, exp: payload.exp! };
   }
 }
 
